@@ -1,0 +1,61 @@
+/**
+ * Where a handler's adapters point. One variable picks the backend:
+ * - `embedded` (default for `npm start`): in-process bus and stores, nothing installed;
+ * - `services`: the real local services started by `npm run services:up`;
+ * - `aws`: set by the CDK app on every deployed function.
+ * The names below are the contract between lib/ (which sets them) and the adapters (which read them).
+ */
+export type Backend = 'embedded' | 'services' | 'aws';
+
+export const EnvNames = {
+  backend: 'EVENTLINE_BACKEND',
+  stage: 'EVENTLINE_STAGE',
+  // AWS (set by the CDK app)
+  mskClusterArn: 'MSK_CLUSTER_ARN',
+  dbProxyEndpoint: 'DB_PROXY_ENDPOINT',
+  dbSecretArn: 'DB_SECRET_ARN',
+  dbName: 'DB_NAME',
+  openSearchEndpoint: 'OPENSEARCH_ENDPOINT',
+  cacheEndpoint: 'CACHE_ENDPOINT',
+  sesConfigurationSet: 'SES_CONFIGURATION_SET',
+  mailFrom: 'MAIL_FROM',
+  // local services (defaults below)
+  kafkaBrokers: 'EVENTLINE_KAFKA_BROKERS',
+  mysqlHost: 'EVENTLINE_MYSQL_HOST',
+  mysqlPort: 'EVENTLINE_MYSQL_PORT',
+  mysqlUser: 'EVENTLINE_MYSQL_USER',
+  mysqlPassword: 'EVENTLINE_MYSQL_PASSWORD',
+  mysqlDatabase: 'EVENTLINE_MYSQL_DATABASE',
+  openSearchUrl: 'EVENTLINE_OPENSEARCH_URL',
+  redisUrl: 'EVENTLINE_REDIS_URL',
+  sesEndpoint: 'EVENTLINE_SES_ENDPOINT',
+} as const;
+
+export function currentBackend(env: NodeJS.ProcessEnv = process.env): Backend {
+  const value = env[EnvNames.backend] ?? 'embedded';
+  if (value === 'embedded' || value === 'services' || value === 'aws') return value;
+  throw new Error(`${EnvNames.backend} must be embedded, services or aws (got "${value}")`);
+}
+
+/** Endpoints of the local services (`npm run services:up`), overridable by env. */
+export function localServices(env: NodeJS.ProcessEnv = process.env) {
+  return {
+    kafkaBrokers: (env[EnvNames.kafkaBrokers] ?? '127.0.0.1:9092').split(','),
+    mysql: {
+      host: env[EnvNames.mysqlHost] ?? '127.0.0.1',
+      port: Number(env[EnvNames.mysqlPort] ?? 3306),
+      user: env[EnvNames.mysqlUser] ?? 'root',
+      password: env[EnvNames.mysqlPassword] ?? '',
+      database: env[EnvNames.mysqlDatabase] ?? 'eventline',
+    },
+    openSearchUrl: env[EnvNames.openSearchUrl] ?? 'http://127.0.0.1:9200',
+    redisUrl: env[EnvNames.redisUrl] ?? 'redis://127.0.0.1:6379',
+    sesEndpoint: env[EnvNames.sesEndpoint] ?? 'http://127.0.0.1:8005',
+  };
+}
+
+export function requiredEnv(name: string, env: NodeJS.ProcessEnv = process.env): string {
+  const value = env[name];
+  if (!value) throw new Error(`environment variable ${name} is required`);
+  return value;
+}
