@@ -123,3 +123,24 @@ export function validateManifest(manifest: Manifest): void {
   }
   if (problems.length > 0) throw new Error(`invalid manifest: ${problems.join('; ')}`);
 }
+
+/**
+ * The payload every schedule delivers. EventBridge Scheduler sends it as the target input
+ * (with `<aws.scheduler.scheduled-time>` and `<aws.scheduler.execution-id>` filled in by the
+ * service); the local runtime fills the same fields itself.
+ */
+export interface ScheduledInvocation {
+  readonly source: 'eventline.scheduler';
+  readonly schedule: string;
+  readonly scheduledTime: string;
+  readonly executionId: string;
+}
+
+export function scheduledInvocationTemplate(schedule: ScheduleSpec): Record<string, string> {
+  return {
+    source: 'eventline.scheduler',
+    schedule: schedule.name,
+    scheduledTime: '<aws.scheduler.scheduled-time>',
+    executionId: '<aws.scheduler.execution-id>',
+  };
+}
