@@ -1,0 +1,34 @@
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import type { ZodType } from 'zod';
+import { type FieldProblem, Problems } from './problem';
+
+/** The body as the client sent it, decoded from base64 when API Gateway encoded it. */
+export function rawBodyOf(event: APIGatewayProxyEventV2, maxBytes: number): string {
+  if (event.body === undefined || event.body === null) return '';
+  const bytes = event.isBase64Encoded ? Buffer.from(event.body, 'base64') : Buffer.from(event.body, 'utf8');
+  if (bytes.byteLength > maxBytes) throw Problems.tooLarge(maxBytes);
+  return bytes.toString('utf8');
+}
+
+/** Parses a JSON body; a missing or non-JSON content type is refused before parsing. */
+export function parseJsonBody(event: APIGatewayProxyEventV2, raw: string): unknown {
+  const contentType = event.headers?.['content-type'];
+  if (contentType && !/^application\/([\w.+-]*\+)?json\b/i.test(contentType)) throw Problems.unsupportedMediaType(contentType);
+  if (raw.trim() === '') throw Problems.malformedJson('the body is empty');
+  try {
+    return JSON.parse(raw);
+  } catch (error) {
+    throw Problems.malformedJson((error as Error).message);
+  }
+}
+
+/** Validates `value` with a zod schema, turning every issue into a `{path, message}` entry. */
+export function validate<T>(schema: ZodType<T>, value: unknown, where: 'body' | 'query' | 'path'): T {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  const errors: FieldProblem[] = result.error.issues.map((issue) => ({
+    path: [where, ...issue.path.map(String)].join('.'),
+    message: issue.message,
+  }));
+  throw Problems.validation(`${errors.length} problem(s) in the ${where}: ${errors.map((e) => e.path).join(', ')}`, errors);
+}

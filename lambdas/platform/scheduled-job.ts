@@ -1,0 +1,22 @@
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
+import middy from '@middy/core';
+import type { ScheduledInvocation } from './manifest-types';
+import { logger, metrics, tracer } from './observability';
+
+/**
+ * The one way scheduled handlers are written: the schedule's payload in, a summary out (logged,
+ * and returned so the local runtime and tests can see it). Errors propagate so the scheduler's
+ * retry policy and the Errors alarm see them.
+ */
+export function scheduledJob<R extends object>(operation: string, run: (invocation: ScheduledInvocation) => Promise<R>) {
+  return middy(async (invocation: ScheduledInvocation) => {
+    const summary = await run(invocation);
+    logger.info(`${operation} done`, { schedule: invocation.schedule, scheduledTime: invocation.scheduledTime, ...summary });
+    return summary;
+  })
+    .use(injectLambdaContext(logger, { resetKeys: true }))
+    .use(captureLambdaHandler(tracer))
+    .use(logMetrics(metrics));
+}

@@ -1,0 +1,43 @@
+import { z } from 'zod';
+
+/** `2022-03-01T00:00:00.649Z`: UTC with a `Z`, fractional seconds optional (up to micro). */
+const TAG_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z$/;
+
+const boundedText = (max: number) => z.string().min(1).max(max);
+const int32 = z
+  .number()
+  .int()
+  .min(-(2 ** 31))
+  .max(2 ** 31 - 1);
+
+export const ACTIONS = ['VIEW', 'BUY'] as const;
+export type Action = (typeof ACTIONS)[number];
+
+/**
+ * The Allezon user tag. Closed: unknown fields are refused so nothing is silently dropped.
+ * `product_id` arrives as a JSON number or a string and is kept as sent.
+ */
+export const userTagSchema = z.strictObject({
+  time: z
+    .string()
+    .regex(TAG_TIME, 'must be an ISO-8601 UTC time like 2022-03-01T00:00:00.649Z')
+    .refine((value) => !Number.isNaN(Date.parse(value)), 'is not a real date'),
+  cookie: boundedText(256),
+  country: boundedText(64),
+  device: z.enum(['PC', 'MOBILE', 'TV']),
+  action: z.enum(ACTIONS),
+  origin: boundedText(256),
+  product_info: z.strictObject({
+    product_id: z.union([z.number().int().safe(), boundedText(128)]),
+    brand_id: boundedText(128),
+    category_id: boundedText(128),
+    price: int32,
+  }),
+});
+
+export type UserTag = z.infer<typeof userTagSchema>;
+
+/** Milliseconds since the epoch of a tag's own `time` (what ranges and ordering use). */
+export function tagTimeMs(tag: UserTag): number {
+  return Date.parse(tag.time);
+}

@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# One line per service; exits non-zero when any is down.
+set -uo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+down=0
+for service in mariadb redis kafka opensearch ses; do
+  if bash "$here/$service.sh" status >/dev/null 2>&1; then
+    printf '%-11s up\n' "$service"
+  else
+    printf '%-11s DOWN\n' "$service"
+    down=1
+  fi
+done
+exit "$down"
