@@ -2,8 +2,13 @@
  * One `npm test` runs every project. `unit` needs nothing; `contract` and `e2e` need the local
  * services (scripts/test.ts starts them first); `infra` synthesizes the CDK app.
  */
-const transform = { '^.+\\.ts$': ['ts-jest', { isolatedModules: true, tsconfig: 'tsconfig.json' }] };
-const base = { testEnvironment: 'node', transform, moduleFileExtensions: ['ts', 'js', 'json'] };
+const transform = { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }] };
+const base = {
+  testEnvironment: 'node',
+  transform,
+  moduleFileExtensions: ['ts', 'js', 'json'],
+  setupFiles: ['<rootDir>/test/support/quiet-env.ts'],
+};
 
 module.exports = {
   projects: [

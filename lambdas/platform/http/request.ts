@@ -26,9 +26,11 @@ export function parseJsonBody(event: APIGatewayProxyEventV2, raw: string): unkno
 export function validate<T>(schema: ZodType<T>, value: unknown, where: 'body' | 'query' | 'path'): T {
   const result = schema.safeParse(value);
   if (result.success) return result.data;
-  const errors: FieldProblem[] = result.error.issues.map((issue) => ({
-    path: [where, ...issue.path.map(String)].join('.'),
-    message: issue.message,
-  }));
+  const errors: FieldProblem[] = result.error.issues.flatMap((issue) => {
+    const at = (...extra: PropertyKey[]) => [where, ...issue.path.map(String), ...extra.map(String)].join('.');
+    // A closed schema reports unknown fields together; name each one where it is.
+    if (issue.code === 'unrecognized_keys') return issue.keys.map((key) => ({ path: at(key), message: 'is not allowed' }));
+    return [{ path: at(), message: issue.message }];
+  });
   throw Problems.validation(`${errors.length} problem(s) in the ${where}: ${errors.map((e) => e.path).join(', ')}`, errors);
 }

@@ -10,6 +10,12 @@ const int32 = z
   .min(-(2 ** 31))
   .max(2 ** 31 - 1);
 
+/** Rejects what `Date.parse` silently rolls over (2022-02-31 would become March 3rd). */
+function isRealInstant(value: string): boolean {
+  const ms = Date.parse(value);
+  return !Number.isNaN(ms) && new Date(ms).toISOString().slice(0, 19) === value.slice(0, 19);
+}
+
 export const ACTIONS = ['VIEW', 'BUY'] as const;
 export type Action = (typeof ACTIONS)[number];
 
@@ -21,7 +27,7 @@ export const userTagSchema = z.strictObject({
   time: z
     .string()
     .regex(TAG_TIME, 'must be an ISO-8601 UTC time like 2022-03-01T00:00:00.649Z')
-    .refine((value) => !Number.isNaN(Date.parse(value)), 'is not a real date'),
+    .refine(isRealInstant, 'is not a real date'),
   cookie: boundedText(256),
   country: boundedText(64),
   device: z.enum(['PC', 'MOBILE', 'TV']),

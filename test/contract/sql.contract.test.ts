@@ -1,0 +1,391 @@
+/**
+ * The SQL platform against the real local MariaDB (`npm run services:up`): migrations, the
+ * transaction helper and the pools. Every run works in its own databases, dropped afterwards.
+ * Fails (does not skip) when MariaDB is not reachable.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { SecretsManagerClient, GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
+import { mockClient } from 'aws-sdk-client-mock';
+import mysql, { type RowDataPacket } from 'mysql2/promise';
+import { localServices } from '../../lambdas/platform/config';
+import {
+  defaultMigrationsDirectory,
+  MigrationChecksumError,
+  migrate,
+  migrationsDirEnv,
+  readMigrations,
+} from '../../lambdas/platform/sql/migrate';
+import {
+  awsPoolOptions,
+  closeSqlPool,
+  createDatabaseIfMissing,
+  createPool,
+  type Pool,
+  sqlPool,
+} from '../../lambdas/platform/sql/pool';
+import { splitSqlStatements } from '../../lambdas/platform/sql/split-statements';
+import { isDeadlock, withTransaction } from '../../lambdas/platform/sql/transaction';
+
+const server = (() => {
+  const { host, port, user, password } = localServices().mysql;
+  return { host, port, user, password };
+})();
+const runId = randomBytes(4).toString('hex');
+const createdDatabases: string[] = [];
+const openPools: Pool[] = [];
+const tempDirs: string[] = [];
+
+async function freshDatabase(label: string): Promise<string> {
+  const database = `eventline_test_${runId}_${label}`;
+  createdDatabases.push(database);
+  await createDatabaseIfMissing(server, database);
+  return database;
+}
+
+function poolFor(database: string): Pool {
+  const pool = createPool({ ...server, database, connectionLimit: 4 });
+  openPools.push(pool);
+  return pool;
+}
+
+async function migrationsDir(files: Record<string, string>): Promise<string> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'eventline-migrations-'));
+  tempDirs.push(dir);
+  for (const [name, sql] of Object.entries(files)) await writeFile(path.join(dir, name), sql);
+  return dir;
+}
+
+async function rowsOf<T extends RowDataPacket>(pool: Pool, sql: string): Promise<T[]> {
+  const [rows] = await pool.query<T[]>(sql);
+  return rows;
+}
+
+beforeAll(async () => {
+  try {
+    const connection = await mysql.createConnection({ ...server, connectTimeout: 5000 });
+    await connection.end();
+  } catch (error) {
+    throw new Error(
+      `MariaDB is not reachable at ${server.host}:${server.port}; run \`npm run services:up\` ` +
+        `(${(error as Error).message})`,
+    );
+  }
+});
+
+afterAll(async () => {
+  await Promise.all(openPools.map((pool) => pool.end()));
+  const admin = await mysql.createConnection(server);
+  for (const database of createdDatabases) {
+    await admin.query(`DROP DATABASE IF EXISTS ${mysql.escapeId(database)}`);
+  }
+  await admin.end();
+  await Promise.all(tempDirs.map((dir) => rm(dir, { recursive: true, force: true })));
+});
+
+describe('splitSqlStatements', () => {
+  it('splits at top-level semicolons only', () => {
+    const sql = `-- a comment; not a statement
+      CREATE TABLE a (x VARCHAR(10) DEFAULT 'semi;colon' COMMENT 'it''s; fine');
+      /* block; comment */ INSERT INTO a VALUES ("dq;uote"), ('back\\';slash');
+      # hash comment;
+      SELECT \`odd;name\` FROM a;;
+      /*!40101 SET NAMES utf8mb4 */`;
+    expect(splitSqlStatements(sql)).toEqual([
+      "CREATE TABLE a (x VARCHAR(10) DEFAULT 'semi;colon' COMMENT 'it''s; fine')",
+      `INSERT INTO a VALUES ("dq;uote"), ('back\\';slash')`,
+      'SELECT `odd;name` FROM a',
+      '/*!40101 SET NAMES utf8mb4 */',
+    ]);
+  });
+
+  it('rejects an unterminated quote', () => {
+    expect(() => splitSqlStatements("SELECT 'open")).toThrow(/unterminated/);
+  });
+});
+
+describe('migrate', () => {
+  it('finds the project migrations next to the module, or where the env says', () => {
+    expect(defaultMigrationsDirectory({})).toBe(
+      path.join(__dirname, '../../lambdas/platform/sql/migrations'),
+    );
+    expect(defaultMigrationsDirectory({ [migrationsDirEnv]: '/opt/migrations' })).toBe(
+      '/opt/migrations',
+    );
+  });
+
+  it('applies the project migrations once; a second run is a no-op', async () => {
+    const pool = poolFor(await freshDatabase('project'));
+    const files = (await readdir(defaultMigrationsDirectory())).filter((f) => f.endsWith('.sql'));
+
+    const first = await migrate(pool);
+    expect(first).toEqual(files.map((file) => file.replace(/\.sql$/, '')).sort());
+    expect(first).toContain('0001_user_tags');
+    expect(await migrate(pool)).toEqual([]);
+
+    const recorded = await rowsOf<RowDataPacket>(
+      pool,
+      'SELECT version, name, checksum, applied_at FROM schema_migrations ORDER BY version',
+    );
+    const expected = await readMigrations(defaultMigrationsDirectory());
+    expect(recorded.map((row) => [row.version, row.name, row.checksum])).toEqual(
+      expected.map((m) => [m.version, m.name, m.checksum]),
+    );
+    expect(recorded[0]?.applied_at).toBeInstanceOf(Date);
+  });
+
+  it('user_tags keeps tags byte for byte and ignores a replayed Kafka record', async () => {
+    const pool = poolFor(await freshDatabase('tags'));
+    await migrate(pool);
+    // Key order, spacing, escapes and non-ASCII must survive exactly as sent.
+    const tag =
+      '{"time":"2022-03-01T00:00:00.649Z","cookie":"Ck-ż😀","country":"PL","device":"PC",' +
+      '"action":"BUY","origin":"o","product_info":{"product_id":"0123","brand_id":"b",' +
+      '"category_id":"c","price":1000}, "extra" : 1.50e2}';
+    const insert =
+      'INSERT INTO user_tags (topic, source_partition, source_offset, cookie, action, tag_time_ms, tag_json) ' +
+      'VALUES (?, ?, ?, ?, ?, ?, ?) ON DUPLICATE KEY UPDATE source_offset = source_offset';
+    const values = ['user-tags', 3, 42, 'Ck-ż😀', 'BUY', 1646092800649, tag];
+    await pool.execute(insert, values);
+    await pool.execute(insert, values); // the same record delivered again
+
+    const rows = await rowsOf<RowDataPacket>(pool, 'SELECT cookie, tag_json FROM user_tags');
+    expect(rows).toHaveLength(1);
+    expect(rows[0]?.tag_json).toBe(tag);
+    expect(rows[0]?.cookie).toBe('Ck-ż😀');
+    // Cookies are case-sensitive ids.
+    const [other] = await pool.execute<RowDataPacket[]>(
+      'SELECT COUNT(*) AS n FROM user_tags WHERE cookie = ?',
+      ['ck-ż😀'],
+    );
+    expect(Number(other[0]?.n)).toBe(0);
+  });
+
+  it('applies multi-statement files in version order and reports each once', async () => {
+    const pool = poolFor(await freshDatabase('order'));
+    const dir = await migrationsDir({
+      '0002_fill.sql': "INSERT INTO t (v) VALUES ('a;b');\nINSERT INTO t (v) VALUES ('c');\n",
+      '0001_create.sql': 'CREATE TABLE t (id INT AUTO_INCREMENT PRIMARY KEY, v VARCHAR(10));',
+    });
+    expect(await migrate(pool, dir)).toEqual(['0001_create', '0002_fill']);
+    expect(await migrate(pool, dir)).toEqual([]);
+    const rows = await rowsOf<RowDataPacket>(pool, 'SELECT v FROM t ORDER BY id');
+    expect(rows.map((row) => row.v)).toEqual(['a;b', 'c']);
+
+    // A new file later applies only itself.
+    await writeFile(path.join(dir, '0003_more.sql'), "INSERT INTO t (v) VALUES ('d')");
+    expect(await migrate(pool, dir)).toEqual(['0003_more']);
+  });
+
+  it('refuses to run when an applied migration was changed', async () => {
+    const pool = poolFor(await freshDatabase('checksum'));
+    const dir = await migrationsDir({ '0001_create.sql': 'CREATE TABLE t (id INT PRIMARY KEY)' });
+    await migrate(pool, dir);
+    await writeFile(path.join(dir, '0001_create.sql'), 'CREATE TABLE t (id BIGINT PRIMARY KEY)');
+    await writeFile(path.join(dir, '0002_next.sql'), 'CREATE TABLE u (id INT PRIMARY KEY)');
+
+    const run = migrate(pool, dir);
+    await expect(run).rejects.toBeInstanceOf(MigrationChecksumError);
+    await expect(run).rejects.toThrow(/0001_create/);
+    // Nothing after the check ran.
+    const tables = await rowsOf<RowDataPacket>(pool, "SHOW TABLES LIKE 'u'");
+    expect(tables).toHaveLength(0);
+  });
+
+  it('does not record a failing migration and names the failing statement', async () => {
+    const pool = poolFor(await freshDatabase('failing'));
+    const dir = await migrationsDir({
+      '0001_bad.sql': 'CREATE TABLE t (id INT PRIMARY KEY);\nSELEC nonsense;',
+    });
+    await expect(migrate(pool, dir)).rejects.toThrow(/0001_bad failed at statement 2 of 2/);
+    expect(await rowsOf<RowDataPacket>(pool, 'SELECT * FROM schema_migrations')).toHaveLength(0);
+  });
+
+  it('rejects badly named and duplicate migration files', async () => {
+    await expect(readMigrations(await migrationsDir({ '1_x.sql': 'SELECT 1' }))).rejects.toThrow(
+      /NNNN_lower_snake_case/,
+    );
+    await expect(
+      readMigrations(await migrationsDir({ '0001_a.sql': 'SELECT 1', '0001_b.sql': 'SELECT 1' })),
+    ).rejects.toThrow(/share version 1/);
+  });
+
+  it('concurrent runs apply every migration exactly once', async () => {
+    const database = await freshDatabase('concurrent');
+    const dir = await migrationsDir({
+      // A slow first migration keeps the runs overlapping.
+      '0001_slow.sql': 'DO SLEEP(0.3);\nCREATE TABLE t (id INT AUTO_INCREMENT PRIMARY KEY);',
+      '0002_row.sql': 'INSERT INTO t () VALUES ()',
+      '0003_row.sql': 'INSERT INTO t () VALUES ()',
+    });
+    // Separate pools, as separate Lambda containers would have.
+    const results = await Promise.all([1, 2, 3].map(() => migrate(poolFor(database), dir)));
+
+    expect(results.flat().sort()).toEqual(['0001_slow', '0002_row', '0003_row']);
+    expect(results.filter((applied) => applied.length > 0)).toHaveLength(1);
+    const pool = poolFor(database);
+    expect(await rowsOf<RowDataPacket>(pool, 'SELECT id FROM t')).toHaveLength(2);
+    expect(await rowsOf<RowDataPacket>(pool, 'SELECT * FROM schema_migrations')).toHaveLength(3);
+  });
+
+  it('needs a database selected', async () => {
+    const pool = createPool({ ...server, connectionLimit: 1 });
+    openPools.push(pool);
+    const dir = await migrationsDir({ '0001_x.sql': 'SELECT 1' });
+    await expect(migrate(pool, dir)).rejects.toThrow(/select a database/);
+  });
+});
+
+describe('withTransaction', () => {
+  let pool: Pool;
+
+  beforeAll(async () => {
+    pool = poolFor(await freshDatabase('tx'));
+    await pool.query('CREATE TABLE account (id INT PRIMARY KEY, balance INT NOT NULL)');
+  });
+
+  beforeEach(async () => {
+    await pool.query('DELETE FROM account');
+    await pool.query('INSERT INTO account VALUES (1, 100), (2, 100)');
+  });
+
+  async function balances(): Promise<number[]> {
+    const rows = await rowsOf<RowDataPacket>(pool, 'SELECT balance FROM account ORDER BY id');
+    return rows.map((row) => row.balance);
+  }
+
+  it('commits and returns what the work returned', async () => {
+    const result = await withTransaction(pool, async (connection) => {
+      await connection.query('UPDATE account SET balance = balance - 30 WHERE id = 1');
+      await connection.query('UPDATE account SET balance = balance + 30 WHERE id = 2');
+      return 'moved';
+    });
+    expect(result).toBe('moved');
+    expect(await balances()).toEqual([70, 130]);
+  });
+
+  it('rolls back everything when the work throws, and rethrows', async () => {
+    const failure = new Error('half-way');
+    await expect(
+      withTransaction(pool, async (connection) => {
+        await connection.query('UPDATE account SET balance = balance - 30 WHERE id = 1');
+        throw failure;
+      }),
+    ).rejects.toBe(failure);
+    expect(await balances()).toEqual([100, 100]);
+  });
+
+  it('retries a real deadlock so both transactions end up committed', async () => {
+    // Two transactions lock rows 1 and 2 in opposite orders: InnoDB kills one of them.
+    let reachedBarrier = 0;
+    let openBarrier: () => void = () => {};
+    const barrier = new Promise<void>((resolve) => {
+      openBarrier = resolve;
+    });
+    let attempts = 0;
+    const transfer = (from: number, to: number) =>
+      withTransaction(
+        pool,
+        async (connection) => {
+          attempts += 1;
+          await connection.query('UPDATE account SET balance = balance - 10 WHERE id = ?', [from]);
+          reachedBarrier += 1;
+          if (reachedBarrier === 2) openBarrier();
+          await barrier;
+          await connection.query('UPDATE account SET balance = balance + 10 WHERE id = ?', [to]);
+        },
+        { maxAttempts: 5 },
+      );
+
+    await Promise.all([transfer(1, 2), transfer(2, 1)]);
+    expect(attempts).toBeGreaterThanOrEqual(3);
+    expect(await balances()).toEqual([100, 100]);
+  });
+
+  it('gives up after maxAttempts and does not retry other errors', async () => {
+    const deadlock = Object.assign(new Error('Deadlock found'), {
+      code: 'ER_LOCK_DEADLOCK',
+      errno: 1213,
+    });
+    let calls = 0;
+    await expect(
+      withTransaction(
+        pool,
+        async () => {
+          calls += 1;
+          throw deadlock;
+        },
+        { maxAttempts: 2 },
+      ),
+    ).rejects.toBe(deadlock);
+    expect(calls).toBe(2);
+
+    calls = 0;
+    await expect(
+      withTransaction(pool, async () => {
+        calls += 1;
+        throw new Error('not a deadlock');
+      }),
+    ).rejects.toThrow('not a deadlock');
+    expect(calls).toBe(1);
+    expect(isDeadlock(deadlock)).toBe(true);
+  });
+});
+
+describe('sqlPool', () => {
+  afterEach(() => closeSqlPool());
+
+  it('services: creates the configured database on first use and reuses one pool', async () => {
+    const database = `eventline_test_${runId}_shared`;
+    createdDatabases.push(database);
+    const env = {
+      EVENTLINE_BACKEND: 'services',
+      EVENTLINE_MYSQL_HOST: server.host,
+      EVENTLINE_MYSQL_PORT: String(server.port),
+      EVENTLINE_MYSQL_USER: server.user,
+      EVENTLINE_MYSQL_PASSWORD: server.password,
+      EVENTLINE_MYSQL_DATABASE: database,
+    };
+    const pool = await sqlPool(env);
+    expect(await sqlPool(env)).toBe(pool);
+    const [rows] = await pool.query<RowDataPacket[]>('SELECT DATABASE() AS db');
+    expect(rows[0]?.db).toBe(database);
+  });
+
+  it('embedded: has no SQL server and says so', async () => {
+    await expect(sqlPool({ EVENTLINE_BACKEND: 'embedded' })).rejects.toThrow(/embedded/);
+  });
+
+  it('aws: RDS Proxy over verified TLS with the credentials from the secret', async () => {
+    const secrets = mockClient(SecretsManagerClient);
+    secrets.on(GetSecretValueCommand).resolves({
+      SecretString: JSON.stringify({ username: 'app', password: 'pw-from-secret', port: 3306 }),
+    });
+    try {
+      const options = await awsPoolOptions({
+        AWS_REGION: 'eu-west-1',
+        DB_PROXY_ENDPOINT: 'proxy.proxy-abc.eu-west-1.rds.amazonaws.com',
+        DB_NAME: 'eventline',
+        DB_SECRET_ARN: 'arn:aws:secretsmanager:eu-west-1:111122223333:secret:db-AbCdEf',
+      });
+      expect(options).toMatchObject({
+        host: 'proxy.proxy-abc.eu-west-1.rds.amazonaws.com',
+        port: 3306,
+        database: 'eventline',
+        user: 'app',
+        password: 'pw-from-secret',
+        ssl: { rejectUnauthorized: true },
+      });
+      const ssl = options.ssl as { ca: string[] };
+      // RDS CAs and the Amazon Trust Services roots behind RDS Proxy's ACM certificate.
+      expect(ssl.ca.length).toBeGreaterThan(5);
+      expect(secrets.commandCalls(GetSecretValueCommand)[0]?.args[0].input.SecretId).toBe(
+        'arn:aws:secretsmanager:eu-west-1:111122223333:secret:db-AbCdEf',
+      );
+    } finally {
+      secrets.restore();
+    }
+  });
+});
