@@ -3,6 +3,8 @@ import type { Manifest } from './platform/manifest-types';
 /** Topic names, so handlers and the manifest spell them one way. */
 export const Topics = {
   userTags: 'tracking.user-tags',
+  /** Records a consumer can never process (bad JSON, schema violation), with the reason. */
+  deadLetters: 'platform.dead-letters',
 } as const;
 
 /**
@@ -16,6 +18,12 @@ export const manifest: Manifest = {
       partitions: 6,
       retentionHours: 72,
       description: 'Allezon user tags (VIEW/BUY) exactly as sent, keyed by cookie.',
+    },
+    {
+      name: Topics.deadLetters,
+      partitions: 3,
+      retentionHours: 14 * 24,
+      description: 'Poison records set aside by consumers, with the consumer, the reason and the original value.',
     },
   ],
   functions: [
@@ -58,7 +66,8 @@ export const manifest: Manifest = {
           startingPosition: 'TRIM_HORIZON',
         },
       ],
-      uses: ['sql'],
+      uses: ['sql', 'bus'],
+      produces: [Topics.deadLetters],
     },
     {
       name: 'tracking-trim-profiles',

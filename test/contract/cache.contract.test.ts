@@ -88,9 +88,7 @@ describeCachePort('redis', async () => {
     await probe.connect();
     await probe.ping();
   } catch (error) {
-    throw new Error(
-      `Redis is not reachable at ${redisUrl}; run \`npm run services:up\` (${(error as Error).message})`,
-    );
+    throw new Error(`Redis is not reachable at ${redisUrl}; run \`npm run services:up\` (${(error as Error).message})`);
   } finally {
     probe.disconnect();
   }
@@ -113,10 +111,7 @@ async function deleteKeysWithPrefix(keyPrefix: string): Promise<void> {
 
 describe('redis cache keys', () => {
   it('are stored under the prefix, and redisFromEnv uses the local Redis with services', async () => {
-    const cache = redisFromEnv(
-      { EVENTLINE_BACKEND: 'services', EVENTLINE_REDIS_URL: redisUrl },
-      { keyPrefix: prefix },
-    );
+    const cache = new RedisCache(redisFromEnv({ EVENTLINE_BACKEND: 'services', EVENTLINE_REDIS_URL: redisUrl }), prefix);
     const raw = new Redis(redisUrl);
     try {
       await cache.set('prefixed', 'v', 5);

@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { SecretsManagerClient, GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
 import mysql, { type RowDataPacket } from 'mysql2/promise';
 import { localServices } from '../../lambdas/platform/config';
@@ -69,8 +69,7 @@ beforeAll(async () => {
     await connection.end();
   } catch (error) {
     throw new Error(
-      `MariaDB is not reachable at ${server.host}:${server.port}; run \`npm run services:up\` ` +
-        `(${(error as Error).message})`,
+      `MariaDB is not reachable at ${server.host}:${server.port}; run \`npm run services:up\` ` + `(${(error as Error).message})`,
     );
   }
 });
@@ -108,12 +107,8 @@ describe('splitSqlStatements', () => {
 
 describe('migrate', () => {
   it('finds the project migrations next to the module, or where the env says', () => {
-    expect(defaultMigrationsDirectory({})).toBe(
-      path.join(__dirname, '../../lambdas/platform/sql/migrations'),
-    );
-    expect(defaultMigrationsDirectory({ [migrationsDirEnv]: '/opt/migrations' })).toBe(
-      '/opt/migrations',
-    );
+    expect(defaultMigrationsDirectory({})).toBe(path.join(__dirname, '../../lambdas/platform/sql/migrations'));
+    expect(defaultMigrationsDirectory({ [migrationsDirEnv]: '/opt/migrations' })).toBe('/opt/migrations');
   });
 
   it('applies the project migrations once; a second run is a no-op', async () => {
@@ -156,10 +151,7 @@ describe('migrate', () => {
     expect(rows[0]?.tag_json).toBe(tag);
     expect(rows[0]?.cookie).toBe('Ck-ż😀');
     // Cookies are case-sensitive ids.
-    const [other] = await pool.execute<RowDataPacket[]>(
-      'SELECT COUNT(*) AS n FROM user_tags WHERE cookie = ?',
-      ['ck-ż😀'],
-    );
+    const [other] = await pool.execute<RowDataPacket[]>('SELECT COUNT(*) AS n FROM user_tags WHERE cookie = ?', ['ck-ż😀']);
     expect(Number(other[0]?.n)).toBe(0);
   });
 
@@ -204,12 +196,10 @@ describe('migrate', () => {
   });
 
   it('rejects badly named and duplicate migration files', async () => {
-    await expect(readMigrations(await migrationsDir({ '1_x.sql': 'SELECT 1' }))).rejects.toThrow(
-      /NNNN_lower_snake_case/,
+    await expect(readMigrations(await migrationsDir({ '1_x.sql': 'SELECT 1' }))).rejects.toThrow(/NNNN_lower_snake_case/);
+    await expect(readMigrations(await migrationsDir({ '0001_a.sql': 'SELECT 1', '0001_b.sql': 'SELECT 1' }))).rejects.toThrow(
+      /share version 1/,
     );
-    await expect(
-      readMigrations(await migrationsDir({ '0001_a.sql': 'SELECT 1', '0001_b.sql': 'SELECT 1' })),
-    ).rejects.toThrow(/share version 1/);
   });
 
   it('concurrent runs apply every migration exactly once', async () => {

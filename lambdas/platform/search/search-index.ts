@@ -27,8 +27,12 @@ export interface SearchHits<T> {
 export interface BulkOutcome {
   /** Ids written (or ignored as an older version). */
   readonly written: readonly string[];
-  /** Ids that failed for good (after retries of throttling), with the reason. */
-  readonly failed: readonly { readonly id: string; readonly reason: string }[];
+  /**
+   * Ids that failed (after retries of throttling), with the reason. `retryable` is true when the
+   * failure is transient (still throttled, or a 5xx for that item): the caller should retry the
+   * batch later rather than dead-letter the document.
+   */
+  readonly failed: readonly { readonly id: string; readonly reason: string; readonly retryable?: boolean }[];
 }
 
 /** Index field types the ports understand; the adapter maps them to its own mapping. */

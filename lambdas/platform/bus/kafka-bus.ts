@@ -1,0 +1,223 @@
+/**
+ * The kafkajs adapter of the bus ports.
+ *
+ * KafkaEventBus: one idempotent producer per container, connected on first use, acks=all.
+ * KafkaTopicSubscriber: one kafkajs consumer per subscription, shaped like an MSK event-source
+ * mapping: batches of at most `maxBatchSize` records from one partition, offsets committed only
+ * after the batch's handler resolved, the same records delivered again when it rejected.
+ */
+import { type Consumer, type Kafka, type KafkaMessage, Partitioners, type Producer, type RetryOptions } from 'kafkajs';
+import type { ConsumedRecord, EventBus, OutgoingRecord, SubscribeOptions, Subscription, TopicSubscriber } from './event-bus';
+
+/** A client, or how to get one (e.g. `kafkaFromEnv`), resolved on first use. */
+export type KafkaSource = Kafka | (() => Promise<Kafka>);
+
+function resolveKafka(source: KafkaSource): Promise<Kafka> {
+  return typeof source === 'function' ? source() : Promise.resolve(source);
+}
+
+export interface KafkaEventBusOptions {
+  /**
+   * Producer retries. An idempotent kafkajs producer retries forever by default; a bounded
+   * budget makes `publish` reject (and the HTTP handler answer 503) instead of hanging past the
+   * Lambda timeout, e.g. for a topic that does not exist. Default: ~6 s in total.
+   */
+  readonly retry?: RetryOptions;
+  /** How long the broker may wait for the in-sync replicas to ack (acks=all). Default 10 s. */
+  readonly ackTimeoutMs?: number;
+}
+
+const DEFAULT_PRODUCER_RETRY: RetryOptions = { retries: 6, initialRetryTime: 100, maxRetryTime: 2000 };
+
+export class KafkaEventBus implements EventBus {
+  private producer?: Promise<Producer>;
+  private closed = false;
+
+  constructor(
+    private readonly kafka: KafkaSource,
+    private readonly options: KafkaEventBusOptions = {},
+  ) {}
+
+  /** Resolves once every record is stored on all in-sync replicas; rejects otherwise. */
+  async publish(topic: string, records: readonly OutgoingRecord[]): Promise<void> {
+    if (this.closed) throw new Error('the event bus is closed');
+    if (records.length === 0) return;
+    const producer = await this.connectedProducer();
+    await producer.send({
+      topic,
+      acks: -1,
+      timeout: this.options.ackTimeoutMs ?? 10_000,
+      messages: records.map((r) => ({ key: r.key, value: r.value, headers: r.headers ? { ...r.headers } : undefined })),
+    });
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    const producer = this.producer;
+    this.producer = undefined;
+    if (!producer) return;
+    const connected = await producer.catch(() => undefined);
+    await connected?.disconnect();
+  }
+
+  /** The producer, connected once and reused; a failed connect is retried by the next publish. */
+  private connectedProducer(): Promise<Producer> {
+    if (!this.producer) {
+      const attempt = (async () => {
+        const kafka = await resolveKafka(this.kafka);
+        const producer = kafka.producer({
+          idempotent: true,
+          maxInFlightRequests: 1,
+          allowAutoTopicCreation: false,
+          // Kafka's (Java) default partitioner: the same key lands on the same partition as with
+          // any other Kafka client and as in the embedded bus (key-partitioner.ts).
+          createPartitioner: Partitioners.DefaultPartitioner,
+          retry: this.options.retry ?? DEFAULT_PRODUCER_RETRY,
+        });
+        await producer.connect();
+        return producer;
+      })();
+      this.producer = attempt;
+      attempt.catch(() => {
+        if (this.producer === attempt) this.producer = undefined;
+      });
+    }
+    return this.producer;
+  }
+}
+
+export interface KafkaTopicSubscriberOptions {
+  /** Pause before a rejected batch is fetched again (MSK retries a failing batch too). Default 250 ms. */
+  readonly retryBackoffMs?: number;
+  /** Most time `subscribe` waits for the consumer to join its group and fetch. Default 60 s. */
+  readonly readyTimeoutMs?: number;
+  /** Consumer group session timeout. Default 30 s (kafkajs' default). */
+  readonly sessionTimeoutMs?: number;
+}
+
+function toConsumedRecord(topic: string, partition: number, message: KafkaMessage): ConsumedRecord {
+  const headers: Record<string, Buffer> = {};
+  for (const [name, value] of Object.entries(message.headers ?? {})) {
+    // kafkajs gives header values as Buffer (or an array for repeated names); keep the first.
+    const first = Array.isArray(value) ? value[0] : value;
+    if (first !== undefined) headers[name] = Buffer.isBuffer(first) ? first : Buffer.from(first);
+  }
+  return {
+    topic,
+    partition,
+    offset: message.offset,
+    timestamp: Number(message.timestamp),
+    key: message.key ?? null,
+    value: message.value ?? null,
+    headers,
+  };
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+export class KafkaTopicSubscriber implements TopicSubscriber {
+  constructor(
+    private readonly kafka: KafkaSource,
+    private readonly options: KafkaTopicSubscriberOptions = {},
+  ) {}
+
+  /**
+   * Joins the group and starts delivering. Resolves once the consumer has joined and completed
+   * its first fetch, so the start position (committed offset, or earliest/latest for a new
+   * group) is fixed: with `fromBeginning: false` a record published after this resolves is
+   * delivered.
+   */
+  async subscribe(options: SubscribeOptions): Promise<Subscription> {
+    if (!Number.isInteger(options.maxBatchSize) || options.maxBatchSize < 1)
+      throw new Error('maxBatchSize must be a positive integer');
+    const kafka = await resolveKafka(this.kafka);
+    const consumer = kafka.consumer({
+      groupId: options.groupId,
+      maxWaitTimeInMs: Math.max(1, options.maxWaitMs),
+      allowAutoTopicCreation: false,
+      sessionTimeout: this.options.sessionTimeoutMs ?? 30_000,
+    });
+    const retryBackoffMs = this.options.retryBackoffMs ?? 250;
+    const ready = this.readiness(consumer);
+    // Handled below; this keeps an early rejection (e.g. the timeout) from counting as unhandled.
+    ready.promise.catch(() => undefined);
+    try {
+      await consumer.connect();
+      await consumer.subscribe({ topics: [options.topic], fromBeginning: options.fromBeginning });
+      await consumer.run({
+        partitionsConsumedConcurrently: 1,
+        // Nothing is marked processed unless onBatch resolved for it...
+        eachBatchAutoResolve: false,
+        // ...and whatever is marked is committed at once (threshold 1), before the next batch.
+        autoCommit: true,
+        autoCommitThreshold: 1,
+        eachBatch: async ({ batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, isRunning, isStale }) => {
+          const { topic, partition } = batch;
+          for (let start = 0; start < batch.messages.length; start += options.maxBatchSize) {
+            if (!isRunning() || isStale()) return;
+            const chunk = batch.messages.slice(start, start + options.maxBatchSize);
+            try {
+              await options.onBatch(chunk.map((m) => toConsumedRecord(topic, partition, m)));
+            } catch {
+              // Not resolving this chunk (nor the rest of the batch) is the redelivery: kafkajs
+              // fetches a partition from its last resolved offset, so the next fetch starts at
+              // this chunk's first record again. The handler logs its own failure.
+              await sleep(retryBackoffMs);
+              return;
+            }
+            resolveOffset(chunk[chunk.length - 1].offset);
+            await commitOffsetsIfNecessary();
+            await heartbeat();
+          }
+        },
+      });
+      await ready.promise;
+    } catch (err) {
+      ready.dispose();
+      await consumer.disconnect().catch(() => undefined);
+      throw err;
+    }
+    ready.dispose();
+    let stopped: Promise<void> | undefined;
+    return {
+      stop: () => {
+        // disconnect() waits for the batch in flight, commits what was resolved and leaves the group.
+        stopped ??= consumer.disconnect();
+        return stopped;
+      },
+    };
+  }
+
+  /** Settles when the consumer joined its group and then finished a fetch (or crashed for good). */
+  private readiness(consumer: Consumer): { promise: Promise<void>; dispose: () => void } {
+    const removers: (() => void)[] = [];
+    let timer: NodeJS.Timeout | undefined;
+    const dispose = () => {
+      for (const remove of removers.splice(0)) remove();
+      if (timer) clearTimeout(timer);
+    };
+    const promise = new Promise<void>((resolve, reject) => {
+      let joined = false;
+      removers.push(
+        consumer.on(consumer.events.GROUP_JOIN, () => {
+          joined = true;
+        }),
+      );
+      removers.push(
+        consumer.on(consumer.events.FETCH, () => {
+          if (joined) resolve();
+        }),
+      );
+      removers.push(
+        consumer.on(consumer.events.CRASH, (event) => {
+          if (!event.payload.restart) reject(event.payload.error);
+        }),
+      );
+      const timeoutMs = this.options.readyTimeoutMs ?? 60_000;
+      timer = setTimeout(() => reject(new Error(`consumer did not join its group and fetch within ${timeoutMs} ms`)), timeoutMs);
+    });
+    return { promise, dispose };
+  }
+}

@@ -1,0 +1,312 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { type API, type Client, errors } from '@opensearch-project/opensearch';
+import { defaultPageSize, invalidDocumentReason, keywordIgnoreAbove } from './document-rules';
+import type {
+  BulkOutcome,
+  FieldType,
+  IndexDefinition,
+  IndexedDocument,
+  SearchFilter,
+  SearchHits,
+  SearchIndex,
+  SearchQuery,
+} from './search-index';
+
+export interface OpenSearchIndexOptions {
+  /** How many times items answered 429 are resent after the first attempt (default 5). */
+  readonly maxThrottleRetries?: number;
+  /** First backoff before resending throttled items; doubles per retry (default 100 ms). */
+  readonly initialBackoffMs?: number;
+  /** Upper bound of one backoff (default 5 s). */
+  readonly maxBackoffMs?: number;
+  /** A `_bulk` request is cut at this many bytes of NDJSON (default 5 MiB; AWS caps payloads at 10 MiB on small instances). */
+  readonly maxBulkBytes?: number;
+  /** …or at this many documents (default 1000). */
+  readonly maxBulkDocuments?: number;
+  /** Settings for indices that ensureIndex creates; unset means the cluster's defaults. */
+  readonly numberOfShards?: number;
+  readonly numberOfReplicas?: number;
+  /** How long a fetched index mapping is trusted when rewriting exact-match fields (default 60 s). */
+  readonly mappingCacheTtlMs?: number;
+  /** Close the client in close() (default false: the client is usually the shared per-container one). */
+  readonly closeClient?: boolean;
+}
+
+type Failure = { id: string; reason: string; retryable?: boolean };
+type Mapping = Record<string, unknown>;
+
+/**
+ * The search port on OpenSearch (the local node, or the AWS domain with SigV4).
+ *
+ * - Mappings are `dynamic: false`: declared fields are indexed, everything else is only kept in
+ *   `_source`, so a stray value in an undeclared field can never make a document unindexable.
+ *   Text fields get `index_prefixes` (prefix queries become term lookups, with no expansion limit)
+ *   and a `.keyword` subfield that term filters, ranges and sorting use instead of the words.
+ * - Bulk writes use external versions when given (an older or equal version is a 409, which
+ *   means "already have something newer": counted as written). Items answered 429 — and a whole
+ *   request answered 429 — are resent alone with bounded exponential backoff. Any other item
+ *   error is reported per item; errors of the whole request (connection refused, 5xx) throw, so
+ *   a consumer's batch is retried instead of documents being dead-lettered while the cluster is down.
+ */
+export class OpenSearchIndex implements SearchIndex {
+  private readonly mappingCache = new Map<string, { expiresAt: number; properties: Promise<Mapping> }>();
+
+  constructor(
+    private readonly client: Client,
+    private readonly options: OpenSearchIndexOptions = {},
+  ) {}
+
+  async ensureIndex(definition: IndexDefinition): Promise<void> {
+    const index = definition.name;
+    const mappings = { dynamic: false as const, properties: propertiesFor(definition.fields) };
+    this.mappingCache.delete(index);
+    const exists = await this.client.indices.exists({ index });
+    if (exists.body !== true) {
+      try {
+        await this.client.indices.create({ index, body: { settings: this.indexSettings(), mappings } });
+        return;
+      } catch (error) {
+        // Another instance created it meanwhile: fall through to the mapping update.
+        if (errorType(error) !== 'resource_already_exists_exception') throw error;
+      }
+    }
+    // Adds new fields; changing a declared field's type is refused by OpenSearch and throws.
+    await this.client.indices.putMapping({ index, body: mappings });
+  }
+
+  async bulkUpsert<T extends Record<string, unknown>>(
+    index: string,
+    documents: readonly IndexedDocument<T>[],
+  ): Promise<BulkOutcome> {
+    const written: string[] = [];
+    const failed: Failure[] = [];
+    let pending: IndexedDocument<T>[] = [];
+    for (const document of documents) {
+      const invalid = invalidDocumentReason(document);
+      if (invalid) failed.push({ id: String(document.id), reason: invalid, retryable: false });
+      else pending.push(document);
+    }
+
+    const maxRetries = this.options.maxThrottleRetries ?? 5;
+    for (let attempt = 0; pending.length > 0; attempt++) {
+      const throttled: { document: IndexedDocument<T>; reason: string }[] = [];
+      for (const chunk of this.chunks(pending)) {
+        const results = await this.sendBulk(index, chunk);
+        chunk.forEach((document, position) => {
+          const result = results[position];
+          if (result.kind === 'written') written.push(document.id);
+          else if (result.kind === 'throttled') throttled.push({ document, reason: result.reason });
+          else failed.push({ id: document.id, reason: result.reason, retryable: result.retryable });
+        });
+      }
+      if (throttled.length === 0) break;
+      if (attempt >= maxRetries) {
+        for (const { document, reason } of throttled) {
+          failed.push({ id: document.id, reason: `still throttled after ${attempt + 1} attempts: ${reason}`, retryable: true });
+        }
+        break;
+      }
+      await sleep(this.backoffMs(attempt));
+      pending = throttled.map(({ document }) => document);
+    }
+    return { written, failed };
+  }
+
+  async get<T>(index: string, id: string): Promise<T | undefined> {
+    // 404 is a missing document or a missing index: both mean "no such document".
+    const response = await this.client.get({ index, id }, { ignore: [404] });
+    const body = response.body as { found?: boolean; _source?: T };
+    return body.found === true ? body._source : undefined;
+  }
+
+  async delete(index: string, id: string): Promise<void> {
+    await this.client.delete({ index, id }, { ignore: [404] });
+  }
+
+  async search<T>(index: string, query: SearchQuery): Promise<SearchHits<T>> {
+    const exactFields = [...(query.filters ?? []).map(filterField), ...(query.sort ?? []).map((s) => s.field)];
+    const exact = exactFields.length > 0 ? await this.exactFieldResolver(index) : (field: string) => field;
+
+    const must = query.text
+      ? [{ multi_match: { query: query.text.query, fields: [...query.text.fields], type: 'bool_prefix' as const } }]
+      : [];
+    const filter = (query.filters ?? []).map((f) => filterClause(f, exact));
+    const response = await this.client.search({
+      index,
+      body: {
+        query: { bool: { must, filter } },
+        sort: (query.sort ?? []).map((s) => ({ [exact(s.field)]: { order: s.order } })),
+        size: query.size ?? defaultPageSize,
+        from: query.from ?? 0,
+        track_total_hits: true,
+      },
+    });
+    const hits = response.body.hits;
+    const total = typeof hits.total === 'number' ? hits.total : (hits.total?.value ?? 0);
+    return { total, hits: hits.hits.map((hit) => ({ id: String(hit._id), body: hit._source as T })) };
+  }
+
+  async refresh(index: string): Promise<void> {
+    await this.client.indices.refresh({ index });
+  }
+
+  async close(): Promise<void> {
+    if (this.options.closeClient) await this.client.close();
+  }
+
+  private indexSettings(): Record<string, number> {
+    const settings: Record<string, number> = {};
+    if (this.options.numberOfShards !== undefined) settings.number_of_shards = this.options.numberOfShards;
+    if (this.options.numberOfReplicas !== undefined) settings.number_of_replicas = this.options.numberOfReplicas;
+    return settings;
+  }
+
+  private backoffMs(attempt: number): number {
+    const initial = this.options.initialBackoffMs ?? 100;
+    const ceiling = Math.min(this.options.maxBackoffMs ?? 5_000, initial * 2 ** attempt);
+    // Equal jitter: clients throttled together do not all come back at the same instant.
+    return ceiling / 2 + Math.random() * (ceiling / 2);
+  }
+
+  private *chunks<T extends Record<string, unknown>>(documents: readonly IndexedDocument<T>[]): Generator<IndexedDocument<T>[]> {
+    const maxBytes = this.options.maxBulkBytes ?? 5 * 1024 * 1024;
+    const maxDocuments = this.options.maxBulkDocuments ?? 1000;
+    let chunk: IndexedDocument<T>[] = [];
+    let bytes = 0;
+    for (const document of documents) {
+      const size = Buffer.byteLength(JSON.stringify(document.body)) + document.id.length + 64;
+      if (chunk.length > 0 && (chunk.length >= maxDocuments || bytes + size > maxBytes)) {
+        yield chunk;
+        chunk = [];
+        bytes = 0;
+      }
+      chunk.push(document);
+      bytes += size;
+    }
+    if (chunk.length > 0) yield chunk;
+  }
+
+  private async sendBulk(index: string, chunk: readonly IndexedDocument[]): Promise<ItemResult[]> {
+    const body = chunk.flatMap((document) => [
+      {
+        index:
+          document.version === undefined
+            ? { _id: document.id }
+            : { _id: document.id, version: document.version, version_type: 'external' as const },
+      },
+      document.body,
+    ]);
+    let response: API.Bulk_Response;
+    try {
+      response = await this.client.bulk({ index, body });
+    } catch (error) {
+      if (error instanceof errors.ResponseError && error.statusCode === 429) {
+        return chunk.map(() => ({ kind: 'throttled', reason: `429 for the whole request: ${describeError(error)}` }));
+      }
+      throw error;
+    }
+    const items = response.body.items;
+    if (items.length !== chunk.length) {
+      throw new Error(`_bulk answered ${items.length} items for ${chunk.length} documents`);
+    }
+    return items.map((item) => itemResult(item.index ?? item.create ?? item.update ?? item.delete));
+  }
+
+  /**
+   * Term, range and sort need a field's exact value: for a text field that is its `.keyword`
+   * subfield. Which fields are text is read from the live mapping (cached briefly), so this also
+   * works in a function that never called ensureIndex.
+   */
+  private async exactFieldResolver(index: string): Promise<(field: string) => string> {
+    const now = Date.now();
+    let cached = this.mappingCache.get(index);
+    if (!cached || cached.expiresAt <= now) {
+      const properties = this.fetchProperties(index);
+      cached = { expiresAt: now + (this.options.mappingCacheTtlMs ?? 60_000), properties };
+      this.mappingCache.set(index, cached);
+      properties.catch(() => this.mappingCache.delete(index));
+    }
+    const properties = await cached.properties;
+    return (field) => {
+      const mapping = findFieldMapping(properties, field);
+      const keyword = (mapping?.fields as Record<string, Mapping> | undefined)?.keyword;
+      return mapping?.type === 'text' && keyword?.type === 'keyword' ? `${field}.keyword` : field;
+    };
+  }
+
+  private async fetchProperties(index: string): Promise<Mapping> {
+    const response = await this.client.indices.getMapping({ index }, { ignore: [404] });
+    if (response.statusCode === 404) return {}; // the search itself will report the missing index
+    // Keyed by concrete index name (the request may name an alias): take the first.
+    const [first] = Object.values(response.body as Record<string, { mappings?: { properties?: Mapping } }>);
+    return first?.mappings?.properties ?? {};
+  }
+}
+
+type ItemResult =
+  | { kind: 'written' }
+  | { kind: 'throttled'; reason: string }
+  | { kind: 'failed'; reason: string; retryable: boolean };
+
+function itemResult(item: { status: number; error?: { type: string; reason?: string } } | undefined): ItemResult {
+  if (!item) return { kind: 'failed', reason: 'no result for this item in the _bulk response', retryable: true };
+  if (item.status >= 200 && item.status < 300) return { kind: 'written' };
+  const reason = item.error ? `${item.error.type}: ${item.error.reason ?? ''}`.trim() : `status ${item.status}`;
+  // An older or equal external version: the index already holds something at least as new.
+  if (item.status === 409 && item.error?.type === 'version_conflict_engine_exception') return { kind: 'written' };
+  if (item.status === 429) return { kind: 'throttled', reason };
+  return { kind: 'failed', reason, retryable: item.status >= 500 };
+}
+
+function propertiesFor(fields: Readonly<Record<string, FieldType>>): Record<string, Mapping> {
+  const properties: Record<string, Mapping> = {};
+  for (const [field, type] of Object.entries(fields)) {
+    properties[field] =
+      type === 'text'
+        ? {
+            type: 'text',
+            index_prefixes: { min_chars: 1, max_chars: 10 },
+            fields: { keyword: { type: 'keyword', ignore_above: keywordIgnoreAbove } },
+          }
+        : { type };
+  }
+  return properties;
+}
+
+/** `a.b` is either a dotted property name or `b` inside object `a`. */
+function findFieldMapping(properties: Mapping, path: string): Mapping | undefined {
+  const direct = properties[path];
+  if (direct && typeof direct === 'object') return direct as Mapping;
+  for (let at = path.indexOf('.'); at >= 0; at = path.indexOf('.', at + 1)) {
+    const head = properties[path.slice(0, at)] as Mapping | undefined;
+    const nested = head?.properties as Mapping | undefined;
+    if (nested) {
+      const found = findFieldMapping(nested, path.slice(at + 1));
+      if (found) return found;
+    }
+  }
+  return undefined;
+}
+
+function filterField(filter: SearchFilter): string {
+  return 'term' in filter ? filter.term.field : filter.range.field;
+}
+
+function filterClause(filter: SearchFilter, exact: (field: string) => string): Record<string, unknown> {
+  if ('term' in filter) return { term: { [exact(filter.term.field)]: filter.term.value } };
+  const { field, gte, lt } = filter.range;
+  const bounds: Record<string, number | string> = {};
+  if (gte !== undefined) bounds.gte = gte;
+  if (lt !== undefined) bounds.lt = lt;
+  return { range: { [exact(field)]: bounds } };
+}
+
+function errorType(error: unknown): string | undefined {
+  if (!(error instanceof errors.ResponseError)) return undefined;
+  return (error.body as { error?: { type?: string } } | undefined)?.error?.type;
+}
+
+function describeError(error: InstanceType<typeof errors.ResponseError>): string {
+  const cause = (error.body as { error?: { type?: string; reason?: string } } | undefined)?.error;
+  return cause?.type ? `${cause.type}: ${cause.reason ?? ''}`.trim() : error.message;
+}

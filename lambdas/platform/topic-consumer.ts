@@ -1,0 +1,68 @@
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
+import middy from '@middy/core';
+import type { Context, MSKEvent } from 'aws-lambda';
+import type { ZodType } from 'zod';
+import { Topics } from '../manifest';
+import type { EventBus } from './bus/event-bus';
+import { type DecodedRecord, decodeRecords, type PoisonRecord } from './kafka/decode';
+import { logger, metrics, tracer } from './observability';
+import { platform } from './wiring';
+
+/** What a dead-letter topic record carries: enough to understand and replay the original. */
+export interface DeadLetter {
+  readonly consumer: string;
+  readonly reason: string;
+  readonly source: { topic: string; partition: number; offset: number; timestamp: number; key: string | null };
+  /** The original value, base64, exactly as it was in the log. */
+  readonly value: string | null;
+  readonly deadLetteredAt: string;
+}
+
+/**
+ * The one way Kafka consumer handlers are written. Records are decoded and validated (Powertools
+ * kafka + zod); a record that can never be processed goes to the dead-letter topic with the
+ * reason and the batch goes on without it, so a poison record never blocks its partition. The
+ * good records go to `handle`; if it throws, the whole batch fails and the event-source mapping
+ * (or the local runtime) retries it, which is why `handle` must be idempotent.
+ */
+export function topicConsumer<T>(
+  spec: { readonly operation: string; readonly schema: ZodType<T> },
+  handle: (records: DecodedRecord<T>[], context: Context) => Promise<void>,
+) {
+  return middy(async (event: MSKEvent, context: Context): Promise<void> => {
+    const results = await decodeRecords(event, spec.schema);
+    const good: DecodedRecord<T>[] = [];
+    const poison: { record: PoisonRecord; reason: string }[] = [];
+    for (const result of results) {
+      if (result.ok) good.push(result.record);
+      else poison.push({ record: result.record, reason: result.reason });
+    }
+    if (poison.length > 0) await deadLetter(await platform.bus(), spec.operation, poison);
+    if (good.length > 0) await handle(good, context);
+    metrics.addMetric('RecordsProcessed', MetricUnit.Count, good.length);
+    metrics.addMetric('RecordsDeadLettered', MetricUnit.Count, poison.length);
+  })
+    .use(injectLambdaContext(logger, { resetKeys: true }))
+    .use(captureLambdaHandler(tracer))
+    .use(logMetrics(metrics));
+}
+
+async function deadLetter(bus: EventBus, consumer: string, poison: { record: PoisonRecord; reason: string }[]): Promise<void> {
+  const deadLetteredAt = new Date().toISOString();
+  const records = poison.map(({ record, reason }) => {
+    const letter: DeadLetter = {
+      consumer,
+      reason,
+      source: { topic: record.topic, partition: record.partition, offset: record.offset, timestamp: record.timestamp, key: record.key },
+      value: record.rawValue,
+      deadLetteredAt,
+    };
+    logger.warn('record dead-lettered', { consumer, reason, topic: record.topic, partition: record.partition, offset: record.offset });
+    return { key: `${record.topic}/${record.partition}/${record.offset}`, value: JSON.stringify(letter) };
+  });
+  // If this fails the batch fails and is retried: a poison record is never silently dropped.
+  await bus.publish(Topics.deadLetters, records);
+}

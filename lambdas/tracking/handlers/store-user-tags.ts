@@ -1,0 +1,20 @@
+import { topicConsumer } from '../../platform/topic-consumer';
+import type { StoredUserTag } from '../domain/user-tag-store';
+import { TAGS_KEPT_PER_ACTION } from '../domain/user-profile';
+import { tagTimeMs, userTagSchema } from '../domain/user-tag';
+import { userTagStore } from '../wiring';
+
+/**
+ * Consumer of tracking.user-tags (group tracking-profile-store): stores each tag, as sent, in
+ * the per-cookie profile store. Idempotent by log position, so redelivery is harmless.
+ */
+export const handler = topicConsumer({ operation: 'storeUserTags', schema: userTagSchema }, async (records) => {
+  const tags: StoredUserTag[] = records.map((record) => ({
+    cookie: record.value.cookie,
+    action: record.value.action,
+    timeMs: tagTimeMs(record.value),
+    raw: Buffer.from(record.rawValue, 'base64').toString('utf8'),
+    position: { topic: record.topic, partition: record.partition, offset: String(record.offset) },
+  }));
+  await (await userTagStore()).append(tags, TAGS_KEPT_PER_ACTION);
+});

@@ -1,0 +1,41 @@
+/**
+ * `npm start`: the whole API on http://127.0.0.1:3000 (PORT overrides), every route, consumer and
+ * schedule of the manifest, invoked with Lambda's own event shapes.
+ *
+ *   npm start                              embedded: nothing installed, in-process bus and stores
+ *   EVENTLINE_BACKEND=services npm start   the real local services (npm run services:up)
+ *
+ * Prints a line containing `ready` once it accepts requests.
+ */
+// Local defaults, set before any handler module creates its logger/metrics.
+process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
+process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
+process.env.POWERTOOLS_TRACE_ENABLED ??= 'false';
+
+import { manifest } from '../lambdas/manifest';
+import { currentBackend } from '../lambdas/platform/config';
+import { platform } from '../lambdas/platform/wiring';
+import { prepareLocalServices } from './local-runtime/prepare-services';
+import { startLocalRuntime } from './local-runtime';
+
+async function main(): Promise<void> {
+  const backend = currentBackend();
+  if (backend === 'aws') throw new Error('EVENTLINE_BACKEND=aws is for deployed functions; use embedded or services');
+  if (backend === 'services') await prepareLocalServices(manifest, (line) => console.log(line));
+  const bus = await platform.bus();
+  const runtime = await startLocalRuntime({ manifest, port: Number(process.env.PORT ?? 3000), host: process.env.HOST, subscriber: bus });
+  console.log(`Eventline local runtime (${backend} backend) ready on ${runtime.url}`);
+
+  const shutdown = async () => {
+    await runtime.stop();
+    await platform.close();
+    process.exit(0);
+  };
+  process.once('SIGINT', shutdown);
+  process.once('SIGTERM', shutdown);
+}
+
+main().catch((error) => {
+  console.error(`Eventline local runtime failed to start: ${(error as Error).message}`);
+  process.exit(1);
+});

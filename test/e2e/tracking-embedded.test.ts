@@ -1,0 +1,3 @@
+import { describeTrackingSlice } from './tracking-slice';
+
+describeTrackingSlice('embedded', () => ({ EVENTLINE_BACKEND: 'embedded' }));
