@@ -15,15 +15,20 @@ process.env.POWERTOOLS_TRACE_ENABLED ??= 'false';
 import { manifest } from '../lambdas/manifest';
 import { currentBackend } from '../lambdas/platform/config';
 import { platform } from '../lambdas/platform/wiring';
-import { prepareLocalServices } from './local-runtime/prepare-services';
 import { startLocalRuntime } from './local-runtime';
+import { prepareLocalServices } from './local-runtime/prepare-services';
 
 async function main(): Promise<void> {
   const backend = currentBackend();
   if (backend === 'aws') throw new Error('EVENTLINE_BACKEND=aws is for deployed functions; use embedded or services');
   if (backend === 'services') await prepareLocalServices(manifest, (line) => console.log(line));
   const bus = await platform.bus();
-  const runtime = await startLocalRuntime({ manifest, port: Number(process.env.PORT ?? 3000), host: process.env.HOST, subscriber: bus });
+  const runtime = await startLocalRuntime({
+    manifest,
+    port: Number(process.env.PORT ?? 3000),
+    host: process.env.HOST,
+    subscriber: bus,
+  });
   console.log(`Eventline local runtime (${backend} backend) ready on ${runtime.url}`);
 
   const shutdown = async () => {

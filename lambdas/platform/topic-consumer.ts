@@ -56,11 +56,23 @@ async function deadLetter(bus: EventBus, consumer: string, poison: { record: Poi
     const letter: DeadLetter = {
       consumer,
       reason,
-      source: { topic: record.topic, partition: record.partition, offset: record.offset, timestamp: record.timestamp, key: record.key },
+      source: {
+        topic: record.topic,
+        partition: record.partition,
+        offset: record.offset,
+        timestamp: record.timestamp,
+        key: record.key,
+      },
       value: record.rawValue,
       deadLetteredAt,
     };
-    logger.warn('record dead-lettered', { consumer, reason, topic: record.topic, partition: record.partition, offset: record.offset });
+    logger.warn('record dead-lettered', {
+      consumer,
+      reason,
+      topic: record.topic,
+      partition: record.partition,
+      offset: record.offset,
+    });
     return { key: `${record.topic}/${record.partition}/${record.offset}`, value: JSON.stringify(letter) };
   });
   // If this fails the batch fails and is retried: a poison record is never silently dropped.

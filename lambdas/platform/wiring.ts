@@ -1,11 +1,11 @@
 import { manifest } from '../manifest';
+import type { EventBus, TopicSubscriber } from './bus/event-bus';
+import { PrefixedBus } from './bus/topic-prefix';
 import type { Cache } from './cache/cache';
 import type { Clock } from './clock/clock';
 import { systemClock } from './clock/clock';
 import type { Backend } from './config';
 import { currentBackend } from './config';
-import type { EventBus, TopicSubscriber } from './bus/event-bus';
-import { PrefixedBus } from './bus/topic-prefix';
 import type { Mailer } from './mailer/mailer';
 import type { SearchIndex } from './search/search-index';
 

@@ -4,7 +4,7 @@ interface Problem {
   errors: { path: string }[];
 }
 
-import { eventually, type RunningRuntime, startRuntimeProcess } from '../support/local-runtime-process';
+import { eventually, type RunningRuntime, startRuntimeProcess } from '../../scripts/local-runtime/spawn-runtime';
 
 /**
  * The slice end to end, through the real `npm start` process: POST /user_tags answers 204 only

@@ -16,7 +16,9 @@ const valid = {
 describe('userTagSchema', () => {
   it('accepts the Allezon tag with product_id as number or string', () => {
     expect(userTagSchema.safeParse(valid).success).toBe(true);
-    expect(userTagSchema.safeParse({ ...valid, product_info: { ...valid.product_info, product_id: 'sku-1' } }).success).toBe(true);
+    expect(userTagSchema.safeParse({ ...valid, product_info: { ...valid.product_info, product_id: 'sku-1' } }).success).toBe(
+      true,
+    );
   });
 
   it.each([

@@ -13,7 +13,15 @@ export class MySqlUserTagStore implements UserTagStore {
 
   async append(tags: readonly StoredUserTag[], keepPerAction: number): Promise<void> {
     if (tags.length === 0) return;
-    const rows = tags.map((t) => [t.position.topic, t.position.partition, t.position.offset, t.cookie, t.action, t.timeMs, t.raw]);
+    const rows = tags.map((t) => [
+      t.position.topic,
+      t.position.partition,
+      t.position.offset,
+      t.cookie,
+      t.action,
+      t.timeMs,
+      t.raw,
+    ]);
     // A no-op update (not INSERT IGNORE) so only the duplicate key is tolerated, never bad data.
     await this.pool.query(
       `INSERT INTO user_tags (topic, source_partition, source_offset, cookie, action, tag_time_ms, tag_json)

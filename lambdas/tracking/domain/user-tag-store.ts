@@ -1,5 +1,5 @@
-import type { Action } from './user-tag';
 import type { TimeRange } from './time-range';
+import type { Action } from './user-tag';
 
 /** Where a tag sits in the log; a store keyed on it makes a replayed record a no-op. */
 export interface LogPosition {

@@ -1,7 +1,7 @@
 import { topicConsumer } from '../../platform/topic-consumer';
-import type { StoredUserTag } from '../domain/user-tag-store';
 import { TAGS_KEPT_PER_ACTION } from '../domain/user-profile';
 import { tagTimeMs, userTagSchema } from '../domain/user-tag';
+import type { StoredUserTag } from '../domain/user-tag-store';
 import { userTagStore } from '../wiring';
 
 /**

@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
 
 const ROOT = path.resolve(__dirname, '../..');
+// (scripts/local-runtime/ → repository root)
 
 export interface RunningRuntime {
   readonly url: string;
