@@ -25,7 +25,7 @@ HOST=127.0.0.1
 PORT=9092
 CONTROLLER_PORT=9093
 TIMEOUT_SECONDS=90
-JAVA_OPTS=(-Xms512m -Xmx512m -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -XX:+ExplicitGCInvokesConcurrent
+JAVA_OPTS=(-Xms512m -Xmx512m -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -XX:+ExplicitGCInvokesConcurrent -XX:+ExitOnOutOfMemoryError
   -Djava.awt.headless=true)
 
 # True when the broker answers a Metadata request (v4, no topics) with at least one broker.

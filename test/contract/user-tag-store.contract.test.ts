@@ -9,7 +9,13 @@ let nextOffset = 0;
 function tag(cookie: string, action: 'VIEW' | 'BUY', secondsAfterT0: number, extra = ''): StoredUserTag {
   const time = new Date(T0 + secondsAfterT0 * 1000).toISOString();
   const raw = `{"time":"${time}","cookie":"${cookie}","action":"${action}","product_info":{"product_id":${extra || 1}}}`;
-  return { cookie, action, timeMs: T0 + secondsAfterT0 * 1000, raw, position: { topic: 't', partition: 0, offset: String(nextOffset++) } };
+  return {
+    cookie,
+    action,
+    timeMs: T0 + secondsAfterT0 * 1000,
+    raw,
+    position: { topic: 't', partition: 0, offset: String(nextOffset++) },
+  };
 }
 
 const all = { fromMs: T0 - 86_400_000, toMs: T0 + 86_400_000 };

@@ -40,6 +40,7 @@ describe('decodeRecords (Powertools kafka underneath)', () => {
         key: Buffer.from('abcDEFghiJKLmnoPQRstuVWXyz1234==', 'base64').toString('utf8'),
         headers: { headerKey: 'headerValue' },
         value: 'Hello, this is a test.',
+        rawValue: 'SGVsbG8sIHRoaXMgaXMgYSB0ZXN0Lg==',
       },
     });
   });
@@ -72,6 +73,7 @@ describe('decodeRecords (Powertools kafka underneath)', () => {
         key: 'cookie-1',
         headers: { 'content-type': 'application/json' },
         value: { cookie: 'c1', action: 'VIEW', price: 3 },
+        rawValue: Buffer.from(JSON.stringify({ cookie: 'c1', action: 'VIEW', price: 3 })).toString('base64'),
       },
     });
     if (badJson.ok || badSchema.ok || !last.ok) throw new Error('unexpected results');
