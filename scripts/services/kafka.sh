@@ -79,7 +79,8 @@ fetch_jars() {
   echo "kafka: fetching the Kafka jars from Maven Central into $LIB_DIR"
   rm -rf "$LIB_DIR"
   mkdir -p "$LIB_DIR"
-  if ! mvn -q -B -f "$POM" dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory="$LIB_DIR" \
+  # Maven's own cache goes under .local too: every download of the project lives in one folder.
+  if ! mvn -q -B -Dmaven.repo.local="$ROOT/.local/m2" -f "$POM" dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory="$LIB_DIR" \
     >"$STATE_DIR/fetch.log" 2>&1; then
     echo "kafka: fetching the jars failed" >&2
     tail -n 40 "$STATE_DIR/fetch.log" >&2

@@ -91,7 +91,7 @@ ensure_distribution() {
   if [[ -x "${HOME_DIR}/bin/opensearch" ]]; then return; fi
   if [[ ! -f "${ZIP}" ]]; then
     log "downloading OpenSearch ${VERSION} from Maven Central"
-    mvn -B -q -f "${POM}" dependency:copy@fetch-opensearch -Dopensearch.outputDirectory="${BASE}"
+    mvn -B -q -Dmaven.repo.local="${REPO_ROOT}/.local/m2" -f "${POM}" dependency:copy@fetch-opensearch -Dopensearch.outputDirectory="${BASE}"
   fi
   log "unpacking ${ZIP##*/}"
   local staging="${BASE}/.unpack.$$"
@@ -100,6 +100,21 @@ ensure_distribution() {
   unzip -q "${ZIP}" -d "${staging}"
   mv "${staging}/opensearch-${VERSION}" "${HOME_DIR}"
   rm -rf "${staging}"
+}
+
+# The service user must be able to walk down to the distribution. A clone under a private folder
+# (e.g. /root) is not, so give "others" search permission (x, not read) on each blocking ancestor.
+grant_traverse() {
+  local dir="$1" blocked=()
+  while [[ "${dir}" != "/" ]]; do
+    dir="$(dirname "${dir}")"
+    if ! runuser -u "${RUN_USER}" -- test -x "${dir}" 2>/dev/null; then blocked+=("${dir}"); fi
+  done
+  local d
+  for d in "${blocked[@]}"; do
+    log "granting o+x on ${d} so ${RUN_USER} can reach the repository"
+    chmod o+x "${d}"
+  done
 }
 
 start() {
@@ -119,6 +134,7 @@ start() {
     # the JVM itself, not a wrapper) and needs its data and log folders.
     chown -R "${RUN_USER}:" "${HOME_DIR}" "${DATA_DIR}" "${LOGS_DIR}" "${RUN_DIR}"
     touch "${STDOUT_LOG}" && chown "${RUN_USER}:" "${STDOUT_LOG}"
+    grant_traverse "${HOME_DIR}"
     if ! runuser -u "${RUN_USER}" -- test -x "${HOME_DIR}/bin/opensearch"; then
       echo "[opensearch] user ${RUN_USER} cannot reach ${HOME_DIR}: every folder above the repository" \
         "must be traversable by other users (chmod o+x on the one that is not)" >&2

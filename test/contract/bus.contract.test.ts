@@ -256,6 +256,20 @@ function describeBusContract(name: string, create: BusFactory, prepare?: () => P
       await expect(bus.publish(uniqueName('bus-contract-missing'), [keyed('k', 'v')])).rejects.toThrow();
     });
 
+    it('answers concurrent publishes each on its own: one failing publish does not fail the others', async () => {
+      const topic = topicSpec(2);
+      const { bus, subscriber } = await setUp(topic);
+      const good = Array.from({ length: 20 }, (_, i) => bus.publish(topic.name, [keyed(`k${i}`, `v${i}`)]));
+      const bad = bus.publish(uniqueName('bus-contract-missing'), [keyed('k', 'lost')]);
+      const results = await Promise.allSettled([...good, bad]);
+      expect(results.slice(0, 20).every((r) => r.status === 'fulfilled')).toBe(true);
+      expect(results[20].status).toBe('rejected');
+      const collector = new Collector();
+      await subscriber.subscribe(options(topic, collector.onBatch));
+      await collector.waitFor(20);
+      expect(values(collector.records).sort()).toEqual(Array.from({ length: 20 }, (_, i) => `v${i}`).sort());
+    });
+
     it('rejects a record larger than a broker accepts, and publishes normally afterwards', async () => {
       const topic = topicSpec(1);
       const { bus, subscriber } = await setUp(topic);

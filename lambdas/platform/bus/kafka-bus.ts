@@ -6,7 +6,15 @@
  * mapping: batches of at most `maxBatchSize` records from one partition, offsets committed only
  * after the batch's handler resolved, the same records delivered again when it rejected.
  */
-import { type Consumer, type Kafka, type KafkaMessage, Partitioners, type Producer, type RetryOptions } from 'kafkajs';
+import {
+  type Consumer,
+  type Kafka,
+  type KafkaMessage,
+  type Message,
+  Partitioners,
+  type Producer,
+  type RetryOptions,
+} from 'kafkajs';
 import type { ConsumedRecord, EventBus, OutgoingRecord, SubscribeOptions, Subscription, TopicSubscriber } from './event-bus';
 
 /** A client, or how to get one (e.g. `kafkaFromEnv`), resolved on first use. */
@@ -29,25 +37,78 @@ export interface KafkaEventBusOptions {
 
 const DEFAULT_PRODUCER_RETRY: RetryOptions = { retries: 6, initialRetryTime: 100, maxRetryTime: 2000 };
 
+/** One caller's `publish`, waiting in the queue to be sent with the others. */
+interface PendingPublish {
+  readonly topic: string;
+  readonly messages: Message[];
+  readonly resolve: () => void;
+  readonly reject: (error: unknown) => void;
+}
+
+/** Most publishes coalesced into one produce request (keeps a partition's batch well under 1 MB). */
+const MAX_COALESCED_PUBLISHES = 500;
+
 export class KafkaEventBus implements EventBus {
   private producer?: Promise<Producer>;
   private closed = false;
+  private readonly queue: PendingPublish[] = [];
+  private sending = false;
 
   constructor(
     private readonly kafka: KafkaSource,
     private readonly options: KafkaEventBusOptions = {},
   ) {}
 
-  /** Resolves once every record is stored on all in-sync replicas; rejects otherwise. */
+  /**
+   * Resolves once every record is stored on all in-sync replicas; rejects otherwise.
+   *
+   * The idempotent producer allows one request in flight, so publishes that arrive while one is
+   * being acknowledged are coalesced into the next request (like the Java client's linger): one
+   * round trip for many concurrent callers, each answered only when its own records are acked.
+   */
   async publish(topic: string, records: readonly OutgoingRecord[]): Promise<void> {
     if (this.closed) throw new Error('the event bus is closed');
     if (records.length === 0) return;
+    const messages = records.map((r) => ({ key: r.key, value: r.value, headers: r.headers ? { ...r.headers } : undefined }));
+    await new Promise<void>((resolve, reject) => {
+      this.queue.push({ topic, messages, resolve, reject });
+      void this.drain();
+    });
+  }
+
+  private async drain(): Promise<void> {
+    if (this.sending) return;
+    this.sending = true;
+    try {
+      while (this.queue.length > 0) {
+        const batch = this.queue.splice(0, MAX_COALESCED_PUBLISHES);
+        try {
+          await this.send(batch);
+          for (const pending of batch) pending.resolve();
+        } catch (error) {
+          if (batch.length === 1) batch[0].reject(error);
+          // One caller's bad publish (say, to a missing topic) must not fail the others: resend
+          // each on its own so only the failing ones are rejected.
+          else for (const pending of batch) await this.send([pending]).then(pending.resolve, pending.reject);
+        }
+      }
+    } finally {
+      this.sending = false;
+    }
+  }
+
+  private async send(batch: readonly PendingPublish[]): Promise<void> {
     const producer = await this.connectedProducer();
-    await producer.send({
-      topic,
+    const byTopic = new Map<string, Message[]>();
+    for (const { topic, messages } of batch) {
+      const list = byTopic.get(topic);
+      if (list) list.push(...messages);
+      else byTopic.set(topic, [...messages]);
+    }
+    await producer.sendBatch({
       acks: -1,
       timeout: this.options.ackTimeoutMs ?? 10_000,
-      messages: records.map((r) => ({ key: r.key, value: r.value, headers: r.headers ? { ...r.headers } : undefined })),
+      topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
     });
   }
 
