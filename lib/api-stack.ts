@@ -1,0 +1,88 @@
+import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
+import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type { Construct } from 'constructs';
+import { type FunctionSpec, type Manifest, routesOf } from '../lambdas/platform/manifest-types';
+import type { StageConfig } from './config/stages';
+import { constructIdOf } from './functions-stack';
+
+export interface ApiStackProps extends StackProps {
+  readonly config: StageConfig;
+  readonly manifest: Manifest;
+  /** The manifest's functions by name (functions stack). */
+  readonly functionOf: (name: string) => lambda.IFunction;
+}
+
+/** Every request on one JSON line (the fields API Gateway documents for HTTP API access logs). */
+const accessLogFormat = AccessLogFormat.custom(
+  JSON.stringify({
+    requestId: '$context.requestId',
+    ip: '$context.identity.sourceIp',
+    requestTime: '$context.requestTime',
+    httpMethod: '$context.httpMethod',
+    routeKey: '$context.routeKey',
+    path: '$context.path',
+    status: '$context.status',
+    protocol: '$context.protocol',
+    responseLength: '$context.responseLength',
+    responseLatency: '$context.responseLatency',
+    integrationLatency: '$context.integrationLatency',
+    integrationStatus: '$context.integrationStatus',
+    integrationError: '$context.integrationErrorMessage',
+    userAgent: '$context.identity.userAgent',
+  }),
+);
+
+/**
+ * The public HTTPS API: an API Gateway HTTP API whose routes are the manifest's routes, each a
+ * Lambda proxy integration (payload format 2.0, the shape the local runtime also produces). The
+ * `$default` stage throttles with the stage config and writes JSON access logs to CloudWatch.
+ */
+export class ApiStack extends Stack {
+  readonly api: apigw.HttpApi;
+  readonly stage: apigw.HttpStage;
+  /** Every route with the manifest function behind it. */
+  readonly routes: { readonly fn: FunctionSpec; readonly route: apigw.HttpRoute }[] = [];
+
+  constructor(scope: Construct, id: string, props: ApiStackProps) {
+    super(scope, id, props);
+    const { config } = props;
+
+    this.api = new apigw.HttpApi(this, 'HttpApi', {
+      apiName: `${config.prefix}-api`,
+      description: 'Eventline public API (routes generated from lambdas/manifest.ts)',
+      createDefaultStage: false,
+    });
+
+    const accessLogs = new logs.LogGroup(this, 'AccessLogs', {
+      retention: config.logs.retention,
+      removalPolicy: config.removalPolicy,
+    });
+    this.stage = new apigw.HttpStage(this, 'DefaultStage', {
+      httpApi: this.api,
+      stageName: '$default',
+      autoDeploy: true,
+      throttle: { rateLimit: config.api.rateLimit, burstLimit: config.api.burstLimit },
+      accessLogSettings: { destination: new apigw.LogGroupLogDestination(accessLogs), format: accessLogFormat },
+      detailedMetricsEnabled: true,
+    });
+
+    // One integration per function, shared by all its routes.
+    const integrations = new Map<string, HttpLambdaIntegration>();
+    for (const { fn, route } of routesOf(props.manifest)) {
+      let integration = integrations.get(fn.name);
+      if (!integration) {
+        integration = new HttpLambdaIntegration(`${constructIdOf(fn.name)}Integration`, props.functionOf(fn.name));
+        integrations.set(fn.name, integration);
+      }
+      for (const created of this.api.addRoutes({ path: route.path, methods: [apigw.HttpMethod[route.method]], integration })) {
+        this.routes.push({ fn, route: created });
+      }
+    }
+
+    new CfnOutput(this, 'ApiUrl', { value: this.stage.url, description: 'Eventline API base URL' });
+  }
+}

@@ -1,0 +1,104 @@
+import * as path from 'node:path';
+import { Duration } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat, SourceMapMode } from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type { Construct } from 'constructs';
+import type { StageConfig } from '../config/stages';
+import { fromRepoRoot, repoRoot } from '../paths';
+import type { RuntimeDepsLayer } from './runtime-deps-layer';
+
+export interface EventlineFunctionProps {
+  readonly config: StageConfig;
+  /** Handler file relative to the repository root; the export is always `handler`. */
+  readonly entry: string;
+  /** Physical name without the stage prefix (`tracking-ingest-tags`). */
+  readonly name: string;
+  readonly description: string;
+  readonly memoryMb: number;
+  readonly timeoutSeconds: number;
+  readonly environment: Record<string, string>;
+  readonly layer: RuntimeDepsLayer;
+  /** VPC placement (private subnets with egress); omit for functions that only call AWS APIs. */
+  readonly network?: { readonly vpc: ec2.IVpc; readonly securityGroup: ec2.ISecurityGroup };
+  /** Shell commands run after esbuild, e.g. to copy data files next to the bundle. */
+  readonly afterBundling?: (inputDir: string, outputDir: string) => string[];
+}
+
+/**
+ * Optional peers that Powertools' Kafka utility loads only for Avro or Protobuf schemas. Eventline
+ * records are JSON, so these are never required at run time; external keeps esbuild from failing
+ * on modules that are (deliberately) not installed.
+ */
+const unusedOptionalModules = ['avro-js', 'protobufjs'];
+
+/** The deployed name of a function: `<stage prefix>-<manifest name>` (dashboards and alarms use it). */
+export function physicalFunctionName(config: StageConfig, name: string): string {
+  return `${config.prefix}-${name}`;
+}
+
+/**
+ * How every Eventline Lambda function is built: Node.js 22 on arm64, bundled by esbuild
+ * (minified, with source maps and `--enable-source-maps`), the shared runtime-deps layer for the
+ * heavy drivers, X-Ray tracing, and a log group with the stage's retention.
+ */
+export class EventlineFunction extends NodejsFunction {
+  /** `eventline-<stage>-<name>`: the name alarms and dashboards use. */
+  readonly deployedName: string;
+
+  constructor(scope: Construct, id: string, props: EventlineFunctionProps) {
+    const { config } = props;
+    const functionName = physicalFunctionName(config, props.name);
+    const logGroup = new logs.LogGroup(scope, `${id}Logs`, {
+      logGroupName: `/aws/lambda/${functionName}`,
+      retention: config.logs.retention,
+      removalPolicy: config.removalPolicy,
+    });
+    const afterBundling = props.afterBundling;
+    super(scope, id, {
+      functionName,
+      description: props.description,
+      entry: fromRepoRoot(props.entry),
+      handler: 'handler',
+      projectRoot: repoRoot,
+      depsLockFilePath: path.join(repoRoot, 'package-lock.json'),
+      runtime: lambda.Runtime.NODEJS_22_X,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: props.memoryMb,
+      timeout: Duration.seconds(props.timeoutSeconds),
+      tracing: lambda.Tracing.ACTIVE,
+      logGroup,
+      layers: [props.layer.layer],
+      environment: { NODE_OPTIONS: '--enable-source-maps', ...props.environment },
+      ...(props.network
+        ? {
+            vpc: props.network.vpc,
+            vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
+            securityGroups: [props.network.securityGroup],
+          }
+        : {}),
+      bundling: {
+        minify: true,
+        sourceMap: true,
+        sourceMapMode: SourceMapMode.DEFAULT,
+        sourcesContent: false,
+        target: 'node22',
+        format: OutputFormat.CJS,
+        // The layer provides these; everything else (including the AWS SDK v3 clients, at the
+        // versions in package-lock.json) is bundled so behaviour doesn't depend on the runtime's SDK.
+        externalModules: [...props.layer.externalModules, ...unusedOptionalModules],
+        ...(afterBundling
+          ? {
+              commandHooks: {
+                beforeBundling: () => [],
+                beforeInstall: () => [],
+                afterBundling,
+              },
+            }
+          : {}),
+      },
+    });
+    this.deployedName = functionName;
+  }
+}

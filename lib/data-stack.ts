@@ -1,0 +1,55 @@
+import { Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import type * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import type { Construct } from 'constructs';
+import type { StageConfig } from './config/stages';
+import { ValkeyCache } from './data/cache';
+import { Database } from './data/database';
+import { KafkaCluster } from './data/kafka-cluster';
+import { Mail } from './data/mail';
+import { SearchDomain } from './data/search-domain';
+
+export interface DataStackProps extends StackProps {
+  readonly config: StageConfig;
+  readonly vpc: ec2.IVpc;
+  /** The functions' security group; every store admits it on its own port. */
+  readonly functionsSecurityGroup: ec2.ISecurityGroup;
+  readonly mailFrom: string;
+  readonly mailDomain?: string;
+}
+
+/**
+ * Everything stateful, split into one construct per store under lib/data/: MSK (the log),
+ * OpenSearch (search projection), RDS MySQL + Proxy (entities and projections), Valkey (cache),
+ * SES (mail). One customer-managed KMS key (rotated yearly) encrypts MSK, OpenSearch, RDS and
+ * Valkey at rest, so one key policy governs who can ever read the data files.
+ */
+export class DataStack extends Stack {
+  readonly encryptionKey: kms.Key;
+  readonly kafka: KafkaCluster;
+  readonly search: SearchDomain;
+  readonly database: Database;
+  readonly cache: ValkeyCache;
+  readonly mail: Mail;
+
+  constructor(scope: Construct, id: string, props: DataStackProps) {
+    super(scope, id, props);
+    const { config, vpc } = props;
+    const clientSecurityGroup = props.functionsSecurityGroup;
+
+    this.encryptionKey = new kms.Key(this, 'DataKey', {
+      alias: `alias/${config.prefix}-data`,
+      description: 'Eventline data at rest: MSK, OpenSearch, RDS, Valkey',
+      enableKeyRotation: true,
+      removalPolicy: config.removalPolicy,
+      pendingWindow: Duration.days(7),
+    });
+    const common = { config, vpc, clientSecurityGroup, encryptionKey: this.encryptionKey };
+
+    this.kafka = new KafkaCluster(this, 'Kafka', common);
+    this.search = new SearchDomain(this, 'Search', common);
+    this.database = new Database(this, 'Database', common);
+    this.cache = new ValkeyCache(this, 'Cache', common);
+    this.mail = new Mail(this, 'Mail', { config, fromAddress: props.mailFrom, domain: props.mailDomain });
+  }
+}

@@ -1,0 +1,114 @@
+import { Duration } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as rds from 'aws-cdk-lib/aws-rds';
+import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { Construct } from 'constructs';
+import type { StageConfig } from '../config/stages';
+
+export const databaseName = 'eventline';
+const adminUser = 'eventline_admin';
+/** MySQL log types exported to CloudWatch (general is off: it logs every statement). */
+const exportedLogs = ['error', 'slowquery'] as const;
+
+export interface DatabaseProps {
+  readonly config: StageConfig;
+  readonly vpc: ec2.IVpc;
+  readonly clientSecurityGroup: ec2.ISecurityGroup;
+  readonly encryptionKey: kms.IKey;
+}
+
+/**
+ * RDS for MySQL 8.0 behind RDS Proxy.
+ * - The instance sits in isolated subnets and admits only the proxy (and the secret-rotation
+ *   function); functions reach MySQL through the proxy, which requires TLS.
+ * - Credentials: a generated Secrets Manager secret, rotated on a schedule. The proxy reads it
+ *   through its own IAM role; functions read it too (lambdas/platform/sql/pool.ts connects with
+ *   the secret's username/password), so proxy IAM authentication is left off: IAM auth at the
+ *   proxy would reject those password logins.
+ */
+export class Database extends Construct {
+  readonly instance: rds.DatabaseInstance;
+  readonly proxy: rds.DatabaseProxy;
+  readonly secret: secretsmanager.ISecret;
+  readonly databaseName = databaseName;
+
+  constructor(scope: Construct, id: string, props: DatabaseProps) {
+    super(scope, id);
+    const { config, vpc } = props;
+    const instanceIdentifier = `${config.prefix}-mysql`;
+
+    const instanceSecurityGroup = new ec2.SecurityGroup(this, 'InstanceSecurityGroup', {
+      vpc,
+      description: 'RDS MySQL instance: MySQL from RDS Proxy and the rotation function only',
+      allowAllOutbound: false,
+    });
+    const proxySecurityGroup = new ec2.SecurityGroup(this, 'ProxySecurityGroup', {
+      vpc,
+      description: 'RDS Proxy: MySQL (TLS) from Eventline functions',
+      allowAllOutbound: true,
+    });
+    proxySecurityGroup.addIngressRule(props.clientSecurityGroup, ec2.Port.tcp(3306), 'MySQL via proxy from functions');
+
+    // RDS creates these groups on first log line with no expiry; creating them first sets retention
+    // without the CDK's log-retention custom resource.
+    const logGroups = exportedLogs.map(
+      (type) =>
+        new logs.LogGroup(this, `${type}Logs`, {
+          logGroupName: `/aws/rds/instance/${instanceIdentifier}/${type}`,
+          retention: config.logs.retention,
+          removalPolicy: config.removalPolicy,
+        }),
+    );
+
+    this.instance = new rds.DatabaseInstance(this, 'Instance', {
+      instanceIdentifier,
+      // CloudFormation needs a full version; RDS applies newer 8.0 minors itself
+      // (autoMinorVersionUpgrade), so bump this when RDS retires it.
+      engine: rds.DatabaseInstanceEngine.mysql({ version: rds.MysqlEngineVersion.VER_8_0_46 }),
+      instanceType: new ec2.InstanceType(config.database.instanceType),
+      vpc,
+      vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED },
+      securityGroups: [instanceSecurityGroup],
+      credentials: rds.Credentials.fromGeneratedSecret(adminUser, { secretName: `${config.prefix}/mysql/admin` }),
+      databaseName,
+      allocatedStorage: config.database.allocatedStorageGb,
+      maxAllocatedStorage: config.database.maxAllocatedStorageGb,
+      storageType: rds.StorageType.GP3,
+      storageEncrypted: true,
+      storageEncryptionKey: props.encryptionKey,
+      multiAz: config.database.multiAz,
+      backupRetention: Duration.days(config.database.backupRetentionDays),
+      deletionProtection: config.database.deletionProtection,
+      enablePerformanceInsights: config.database.performanceInsights,
+      ...(config.database.performanceInsights ? { performanceInsightEncryptionKey: props.encryptionKey } : {}),
+      iamAuthentication: true,
+      cloudwatchLogsExports: [...exportedLogs],
+      autoMinorVersionUpgrade: true,
+      publiclyAccessible: false,
+      removalPolicy: config.removalPolicy,
+    });
+    for (const group of logGroups) this.instance.node.addDependency(group);
+    if (!this.instance.secret) throw new Error('a generated-secret instance always has a secret');
+    this.secret = this.instance.secret;
+
+    this.instance.addRotationSingleUser({
+      automaticallyAfter: Duration.days(config.database.secretRotationDays),
+      vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
+    });
+
+    this.proxy = this.instance.addProxy('Proxy', {
+      dbProxyName: `${config.prefix}-mysql-proxy`,
+      secrets: [this.secret],
+      vpc,
+      vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
+      securityGroups: [proxySecurityGroup],
+      requireTLS: true,
+      iamAuth: false,
+      idleClientTimeout: Duration.minutes(15),
+      maxConnectionsPercent: 90,
+    });
+    instanceSecurityGroup.addIngressRule(proxySecurityGroup, ec2.Port.tcp(3306), 'MySQL from RDS Proxy');
+  }
+}
