@@ -61,7 +61,10 @@ export const manifest: Manifest = {
           consumerGroup: 'tracking-profile-store',
           batchSize: 500,
           maxBatchingWindowSeconds: 1,
-          retryAttempts: 5,
+          // Poison records are dead-lettered by the handler itself; a whole batch fails only when a
+          // store is down, so it is retried (with backoff) as long as Lambda allows before it
+          // goes to the on-failure queue, which keeps the offsets for a replay from Kafka.
+          retryAttempts: 10,
           deadLetter: true,
           startingPosition: 'TRIM_HORIZON',
         },

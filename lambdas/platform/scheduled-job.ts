@@ -1,4 +1,5 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
@@ -13,6 +14,7 @@ import { logger, metrics, tracer } from './observability';
 export function scheduledJob<R extends object>(operation: string, run: (invocation: ScheduledInvocation) => Promise<R>) {
   return middy(async (invocation: ScheduledInvocation) => {
     const summary = await run(invocation);
+    metrics.addMetric(`${operation}Runs`, MetricUnit.Count, 1);
     logger.info(`${operation} done`, { schedule: invocation.schedule, scheduledTime: invocation.scheduledTime, ...summary });
     return summary;
   })

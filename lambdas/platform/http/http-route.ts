@@ -1,4 +1,5 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
@@ -50,15 +51,22 @@ export function httpRoute<B = undefined, Q = undefined, P = undefined>(
       const path = spec.path ? validate(spec.path, event.pathParameters ?? {}, 'path') : (undefined as P);
       const query = spec.query ? validate(spec.query, event.queryStringParameters ?? {}, 'query') : (undefined as Q);
       const body = spec.body ? validate(spec.body, parseJsonBody(event, rawBody), 'body') : (undefined as B);
-      return await handle({ body, query, path, rawBody, event, context });
+      return counted(spec.operation, await handle({ body, query, path, rawBody, event, context }));
     } catch (error) {
-      return problemFor(error, spec.operation);
+      return counted(spec.operation, problemFor(error, spec.operation));
     }
   };
   return middy(run)
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .use(captureLambdaHandler(tracer))
     .use(logMetrics(metrics));
+}
+
+/** One count per answer and status class (`ingestUserTag2xx`, `…4xx`), for the dashboards. */
+function counted(operation: string, response: HttpResponse): HttpResponse {
+  const statusClass = Math.floor((response.statusCode ?? 200) / 100);
+  metrics.addMetric(`${operation}${statusClass}xx`, MetricUnit.Count, 1);
+  return response;
 }
 
 function problemFor(error: unknown, operation: string): HttpResponse {
