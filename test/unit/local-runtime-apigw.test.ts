@@ -11,6 +11,7 @@ import {
 import { MalformedLambdaResponseError, toGatewayResponse } from '../../scripts/local-runtime/apigw-response';
 import { RouteTable } from '../../scripts/local-runtime/route-matcher';
 import sample from '../fixtures/apigw-v2-sample-event.json';
+import { testFunction } from '../support/function-spec';
 
 /** The structure of a JSON value: key names and value types, with string maps collapsed. */
 type Shape = string | Shape[] | { [key: string]: Shape };
@@ -31,18 +32,8 @@ function shapeOf(value: unknown, key = ''): Shape {
   return value === null ? 'null' : typeof value;
 }
 
-function fn(name: string, overrides: Partial<FunctionSpec> = {}): FunctionSpec {
-  return {
-    name,
-    capability: 'platform',
-    description: name,
-    entry: `lambdas/${name}.ts`,
-    memoryMb: 256,
-    timeoutSeconds: 3,
-    uses: [],
-    ...overrides,
-  };
-}
+const fn = (name: string, overrides: Partial<FunctionSpec> = {}) =>
+  testFunction(name, { entry: `lambdas/${name}.ts`, memoryMb: 256, ...overrides });
 
 function request(overrides: Partial<IncomingHttpRequest> = {}): IncomingHttpRequest {
   return {

@@ -11,6 +11,7 @@ import {
   RecordingRuntimeLogger,
   startLocalRuntime,
 } from '../../scripts/local-runtime';
+import { testFunction } from '../support/function-spec';
 
 const noSubscriber: TopicSubscriber = {
   subscribe: async () => {
@@ -20,18 +21,7 @@ const noSubscriber: TopicSubscriber = {
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
 
-function fn(name: string, overrides: Partial<FunctionSpec>): FunctionSpec {
-  return {
-    name,
-    capability: 'platform',
-    description: name,
-    entry: `test/${name}.ts`,
-    memoryMb: 128,
-    timeoutSeconds: 3,
-    uses: [],
-    ...overrides,
-  };
-}
+const fn = (name: string, overrides: Partial<FunctionSpec>) => testFunction(name, overrides);
 
 /** What each fixture function saw, for assertions. */
 const seen: { event?: APIGatewayProxyEventV2; context?: Context } = {};

@@ -12,6 +12,7 @@ import {
   startLocalRuntime,
 } from '../../scripts/local-runtime';
 import { backoffDelay, readBatchResponse } from '../../scripts/local-runtime/kafka-poller';
+import { testFunction } from '../support/function-spec';
 
 /**
  * A tiny in-test TopicSubscriber that keeps the port's contract: batches of one partition, handed
@@ -64,14 +65,8 @@ function record(offset: number, value: string, partition = 2): ConsumedRecord {
 }
 
 function consumer(name: string, subscription: Partial<KafkaSubscriptionSpec>): FunctionSpec {
-  return {
-    name,
-    capability: 'platform',
-    description: name,
-    entry: `test/${name}.ts`,
-    memoryMb: 128,
+  return testFunction(name, {
     timeoutSeconds: 1,
-    uses: [],
     subscriptions: [
       {
         topic: TOPIC,
@@ -84,7 +79,7 @@ function consumer(name: string, subscription: Partial<KafkaSubscriptionSpec>): F
         ...subscription,
       },
     ],
-  };
+  });
 }
 
 const valuesOf = (event: MSKEvent) =>

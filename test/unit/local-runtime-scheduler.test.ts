@@ -1,5 +1,5 @@
 import type { Handler } from 'aws-lambda';
-import type { FunctionSpec, ScheduleSpec } from '../../lambdas/platform/manifest-types';
+import type { ScheduleSpec } from '../../lambdas/platform/manifest-types';
 import { RecordingRuntimeLogger } from '../../scripts/local-runtime';
 import {
   nextCronTime,
@@ -9,19 +9,9 @@ import {
 } from '../../scripts/local-runtime/schedule-expression';
 import { buildScheduledEvent, formatScheduledTime, startScheduler } from '../../scripts/local-runtime/scheduler';
 import cronCases from '../fixtures/scheduler-cron-cases.json';
+import { testFunction } from '../support/function-spec';
 
-function scheduled(name: string, schedules: ScheduleSpec[]): FunctionSpec {
-  return {
-    name,
-    capability: 'platform',
-    description: name,
-    entry: `test/${name}.ts`,
-    memoryMb: 128,
-    timeoutSeconds: 5,
-    uses: [],
-    schedules,
-  };
-}
+const scheduled = (name: string, schedules: ScheduleSpec[]) => testFunction(name, { timeoutSeconds: 5, schedules });
 
 describe('schedule expressions', () => {
   it.each(cronCases.cases)('$expression after $after fires at $next', ({ expression, after, next }) => {
