@@ -21,6 +21,19 @@ export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 export interface HttpRouteSpec {
   readonly method: HttpMethod;
   readonly path: string;
+  /** Name of the manifest function (one with `authorizer` set) that authorizes this route. */
+  readonly authorizer?: string;
+}
+
+/**
+ * Marks a function as an API Gateway Lambda authorizer (HTTP API, payload 2.0, simple
+ * responses). API Gateway caches its answer per identity for `resultTtlSeconds`; the local
+ * runtime does the same.
+ */
+export interface AuthorizerSpec {
+  /** E.g. `$request.header.x-api-key`, `$context.routeKey`; all must be present to invoke it. */
+  readonly identitySource: readonly string[];
+  readonly resultTtlSeconds: number;
 }
 
 /**
@@ -64,6 +77,7 @@ export interface FunctionSpec {
   readonly routes?: readonly HttpRouteSpec[];
   readonly subscriptions?: readonly KafkaSubscriptionSpec[];
   readonly schedules?: readonly ScheduleSpec[];
+  readonly authorizer?: AuthorizerSpec;
   /** Resources the handler uses. */
   readonly uses: readonly PlatformResource[];
   /** Topics the handler produces to (IAM is scoped to exactly these). */
@@ -109,6 +123,12 @@ export function validateManifest(manifest: Manifest): void {
       const key = `${r.method} ${r.path}`;
       if (routeKeys.has(key)) problems.push(`duplicate route ${key}`);
       routeKeys.add(key);
+      if (r.authorizer && !manifest.functions.some((f) => f.name === r.authorizer && f.authorizer)) {
+        problems.push(`route ${key} names ${r.authorizer}, which is not an authorizer function`);
+      }
+    }
+    if (fn.authorizer && ((fn.routes?.length ?? 0) > 0 || (fn.subscriptions?.length ?? 0) > 0)) {
+      problems.push(`authorizer ${fn.name} cannot also serve routes or subscriptions`);
     }
     for (const s of fn.subscriptions ?? []) {
       if (!topicNames.has(s.topic)) problems.push(`${fn.name} subscribes to undeclared topic ${s.topic}`);

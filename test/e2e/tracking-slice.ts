@@ -76,7 +76,7 @@ export function describeTrackingSlice(
     });
 
     it('runs the manifest schedule with the scheduler payload', async () => {
-      const res = await fetch(`${runtime.url}/__local/schedules/trim-user-tags`, { method: 'POST' });
+      const res = await fetch(`${runtime.url}/__local/schedules/tracking-retention`, { method: 'POST' });
       expect(res.status).toBe(200);
       // 24 h of logical time after the newest tag: nothing of this test's tags is old enough.
       const range = '2022-03-01T00:00:00.000_2022-03-01T00:01:00.000';
