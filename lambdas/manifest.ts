@@ -83,7 +83,8 @@ export const manifest: Manifest = {
     {
       name: 'tracking-aggregate-tags',
       capability: 'tracking',
-      description: 'Adds user tags to the minute aggregates of every filter combination, exactly once (offsets in the same transaction).',
+      description:
+        'Adds user tags to the minute aggregates of every filter combination, exactly once (offsets in the same transaction).',
       entry: 'lambdas/tracking/handlers/aggregate-user-tags.ts',
       memoryMb: 512,
       timeoutSeconds: 60,
@@ -114,11 +115,14 @@ export const manifest: Manifest = {
     {
       name: 'tracking-apply-retention',
       capability: 'tracking',
-      description: 'Deletes profile tags and minute aggregates older than 24 h of logical time, after rolling minutes up into hours.',
+      description:
+        'Deletes profile tags and minute aggregates older than 24 h of logical time, after rolling minutes up into hours.',
       entry: 'lambdas/tracking/handlers/apply-retention.ts',
       memoryMb: 256,
       timeoutSeconds: 300,
-      schedules: [{ name: 'tracking-retention', expression: 'rate(15 minutes)', description: 'Roll-ups and retention of tracking data' }],
+      schedules: [
+        { name: 'tracking-retention', expression: 'rate(15 minutes)', description: 'Roll-ups and retention of tracking data' },
+      ],
       uses: ['sql'],
     },
     {
@@ -144,7 +148,8 @@ export const manifest: Manifest = {
     {
       name: 'tracking-ingest-app-events',
       capability: 'tracking',
-      description: 'POST /v1/apps/{appId}/events: a batch of up to 500 app/game events, answered per item once Kafka has the accepted ones.',
+      description:
+        'POST /v1/apps/{appId}/events: a batch of up to 500 app/game events, answered per item once Kafka has the accepted ones.',
       entry: 'lambdas/tracking/handlers/ingest-app-events.ts',
       memoryMb: 512,
       timeoutSeconds: 15,
@@ -197,12 +202,81 @@ export const manifest: Manifest = {
     {
       name: 'tracking-query-analytics',
       capability: 'tracking',
-      description: 'GET /v1/apps/{appId}/analytics: event counts and sums over time, filtered and grouped by properties (OpenSearch aggregations).',
+      description:
+        'GET /v1/apps/{appId}/analytics: event counts and sums over time, filtered and grouped by properties (OpenSearch aggregations).',
       entry: 'lambdas/tracking/handlers/query-analytics.ts',
       memoryMb: 512,
       timeoutSeconds: 30,
       routes: [{ method: 'GET', path: '/v1/apps/{appId}/analytics', authorizer: 'tracking-authorize-app' }],
       uses: ['search'],
+    },
+  ],
+  dashboards: [
+    {
+      capability: 'tracking',
+      title: 'Tracking',
+      widgets: [
+        {
+          title: 'Ingest per second',
+          metrics: [
+            { kind: 'custom', metricName: 'ingestUserTag2xx', label: 'tags/s', perSecond: true },
+            { kind: 'custom', metricName: 'AppEventsAccepted', label: 'app events/s', perSecond: true },
+          ],
+        },
+        {
+          title: 'Rejected input (per minute)',
+          metrics: [
+            { kind: 'custom', metricName: 'ingestUserTag4xx', label: 'tags rejected (4xx)' },
+            { kind: 'custom', metricName: 'AppEventsRejected', label: 'app events rejected' },
+            { kind: 'custom', metricName: 'ingestUserTag5xx', label: 'tags not stored (5xx)' },
+            { kind: 'custom', metricName: 'RecordsDeadLettered', label: 'poison records dead-lettered' },
+          ],
+        },
+        {
+          title: 'Consumer lag per group (records)',
+          metrics: [
+            { kind: 'offsetLag', function: 'tracking-store-profiles', label: 'tracking-profile-store' },
+            { kind: 'offsetLag', function: 'tracking-aggregate-tags', label: 'tracking-tag-aggregates' },
+            { kind: 'offsetLag', function: 'tracking-index-app-events', label: 'tracking-app-event-index' },
+            { kind: 'offsetLag', function: 'tracking-aggregate-app-events', label: 'tracking-app-event-aggregates' },
+          ],
+        },
+        {
+          title: 'Query latency p99 (ms)',
+          metrics: [
+            {
+              kind: 'function',
+              function: 'tracking-query-profiles',
+              metricName: 'Duration',
+              statistic: 'p99',
+              label: '/user_profiles',
+            },
+            {
+              kind: 'function',
+              function: 'tracking-query-aggregates',
+              metricName: 'Duration',
+              statistic: 'p99',
+              label: '/aggregates',
+            },
+            {
+              kind: 'function',
+              function: 'tracking-query-analytics',
+              metricName: 'Duration',
+              statistic: 'p99',
+              label: '/analytics',
+            },
+          ],
+        },
+        {
+          title: 'Dead-letter queue depth',
+          metrics: [
+            { kind: 'deadLetterQueue', consumerGroup: 'tracking-profile-store', label: 'profile store' },
+            { kind: 'deadLetterQueue', consumerGroup: 'tracking-tag-aggregates', label: 'tag aggregates' },
+            { kind: 'deadLetterQueue', consumerGroup: 'tracking-app-event-index', label: 'app event index' },
+            { kind: 'deadLetterQueue', consumerGroup: 'tracking-app-event-aggregates', label: 'app event aggregates' },
+          ],
+        },
+      ],
     },
   ],
 };

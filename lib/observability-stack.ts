@@ -7,7 +7,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
-import type { FunctionSpec, Manifest } from '../lambdas/platform/manifest-types';
+import type { DashboardMetricSpec, DashboardSectionSpec, FunctionSpec, Manifest } from '../lambdas/platform/manifest-types';
 import type { StageConfig } from './config/stages';
 import { physicalFunctionName } from './constructs/eventline-function';
 import type { DeployedSubscription } from './consumers-stack';
@@ -79,12 +79,60 @@ export class ObservabilityStack extends Stack {
       }),
     );
 
+    for (const section of manifest.dashboards ?? []) this.capabilitySection(section, props);
     this.apiSection(props);
     for (const spec of manifest.functions) this.functionSection(spec);
     for (const deployed of props.subscriptions) this.consumerSection(deployed);
     this.deadLetterAlarm('SchedulesDeadLetters', 'scheduled invocations', props.scheduleDeadLetterQueue);
 
     this.dashboard.addWidgets(new cloudwatch.AlarmStatusWidget({ title: 'Alarms', alarms: this.alarms, width: 24, height: 6 }));
+  }
+
+  /** A capability's own widgets, as its manifest section declares them (business metrics first). */
+  private capabilitySection(section: DashboardSectionSpec, props: ObservabilityStackProps): void {
+    const toMetric = (spec: DashboardMetricSpec): cloudwatch.IMetric => {
+      switch (spec.kind) {
+        case 'custom': {
+          const sum = new cloudwatch.Metric({
+            namespace: 'Eventline',
+            metricName: spec.metricName,
+            dimensionsMap: { service: section.capability },
+            statistic: spec.statistic ?? 'Sum',
+            period: oneMinute,
+            label: spec.label,
+          });
+          return spec.perSecond
+            ? new cloudwatch.MathExpression({
+                expression: 'm / 60',
+                usingMetrics: { m: sum },
+                label: spec.label,
+                period: oneMinute,
+              })
+            : sum;
+        }
+        case 'function':
+        case 'offsetLag':
+          return new cloudwatch.Metric({
+            namespace: 'AWS/Lambda',
+            metricName: spec.kind === 'offsetLag' ? 'OffsetLag' : spec.metricName,
+            dimensionsMap: { FunctionName: physicalFunctionName(this.config, spec.function) },
+            statistic: spec.kind === 'offsetLag' ? 'Maximum' : spec.statistic,
+            period: oneMinute,
+            label: spec.label,
+          });
+        case 'deadLetterQueue': {
+          const queue = props.subscriptions.find((d) => d.subscription.consumerGroup === spec.consumerGroup)?.deadLetterQueue;
+          if (!queue) throw new Error(`dashboard: consumer group ${spec.consumerGroup} has no dead-letter queue`);
+          return queue.metricApproximateNumberOfMessagesVisible({ period: oneMinute, statistic: 'Maximum', label: spec.label });
+        }
+      }
+    };
+    this.dashboard.addWidgets(new cloudwatch.TextWidget({ markdown: `## ${section.title}`, width: 24, height: 1 }));
+    this.dashboard.addWidgets(
+      ...section.widgets.map(
+        (widget) => new cloudwatch.GraphWidget({ title: widget.title, left: widget.metrics.map(toMetric), width: 8, height: 6 }),
+      ),
+    );
   }
 
   private apiSection(props: ObservabilityStackProps): void {

@@ -84,9 +84,48 @@ export interface FunctionSpec {
   readonly produces?: readonly string[];
 }
 
+/**
+ * One line on a capability's dashboard widget:
+ * - `custom`: a Powertools metric the handlers emit (namespace `Eventline`, dimension `service` =
+ *   the capability); `perSecond` divides each minute's sum by 60;
+ * - `function`: an AWS/Lambda metric of a manifest function (e.g. query latency p99);
+ * - `offsetLag`: the consumer lag of a subscription's function;
+ * - `deadLetterQueue`: the depth of a consumer group's on-failure queue.
+ */
+export type DashboardMetricSpec =
+  | {
+      readonly kind: 'custom';
+      readonly metricName: string;
+      readonly label: string;
+      readonly statistic?: 'Sum' | 'Average' | 'Maximum';
+      readonly perSecond?: boolean;
+    }
+  | {
+      readonly kind: 'function';
+      readonly function: string;
+      readonly metricName: 'Duration' | 'Errors' | 'Invocations' | 'Throttles';
+      readonly statistic: string;
+      readonly label: string;
+    }
+  | { readonly kind: 'offsetLag'; readonly function: string; readonly label: string }
+  | { readonly kind: 'deadLetterQueue'; readonly consumerGroup: string; readonly label: string };
+
+export interface DashboardWidgetSpec {
+  readonly title: string;
+  readonly metrics: readonly DashboardMetricSpec[];
+}
+
+/** A capability's own row of widgets on the generated dashboard. */
+export interface DashboardSectionSpec {
+  readonly capability: Capability;
+  readonly title: string;
+  readonly widgets: readonly DashboardWidgetSpec[];
+}
+
 export interface Manifest {
   readonly topics: readonly TopicSpec[];
   readonly functions: readonly FunctionSpec[];
+  readonly dashboards?: readonly DashboardSectionSpec[];
 }
 
 /** Every HTTP route of the manifest with the function that serves it. */
@@ -140,6 +179,18 @@ export function validateManifest(manifest: Manifest): void {
       if (!topicNames.has(t)) problems.push(`${fn.name} produces to undeclared topic ${t}`);
     }
     if ((fn.produces?.length ?? 0) > 0 && !fn.uses.includes('bus')) problems.push(`${fn.name} produces but does not use bus`);
+  }
+  for (const section of manifest.dashboards ?? []) {
+    for (const widget of section.widgets) {
+      for (const metric of widget.metrics) {
+        if ((metric.kind === 'function' || metric.kind === 'offsetLag') && !names.has(metric.function)) {
+          problems.push(`dashboard widget "${widget.title}" names unknown function ${metric.function}`);
+        }
+        if (metric.kind === 'deadLetterQueue' && !groups.has(metric.consumerGroup)) {
+          problems.push(`dashboard widget "${widget.title}" names unknown consumer group ${metric.consumerGroup}`);
+        }
+      }
+    }
   }
   if (problems.length > 0) throw new Error(`invalid manifest: ${problems.join('; ')}`);
 }
