@@ -10,7 +10,13 @@ import { localServices } from '../../lambdas/platform/config';
 import { EmbeddedSearchIndex } from '../../lambdas/platform/search/embedded-index';
 import { ensureIndexes } from '../../lambdas/platform/search/index-templates';
 import { OpenSearchIndex } from '../../lambdas/platform/search/opensearch-index';
-import type { IndexDefinition, SearchIndex } from '../../lambdas/platform/search/search-index';
+import {
+  AggregationRequestError,
+  type AggregationResult,
+  type IndexDefinition,
+  type SearchFilter,
+  type SearchIndex,
+} from '../../lambdas/platform/search/search-index';
 
 interface PortUnderTest {
   readonly index: SearchIndex;
@@ -310,6 +316,391 @@ function describeSearchIndexPort(adapter: string, open: () => Promise<PortUnderT
       expect(await index.get<Person>(name, 'ok-2')).toEqual({ name: 'Fine Two', age: '31' });
       await index.refresh(name);
       expect(ids(await index.search(name, { filters: [{ range: { field: 'age', gte: 31 } }] }))).toEqual(['ok-2']);
+    });
+
+    describe('dynamic objects (free-form properties)', () => {
+      type Event = { type: string; time?: string; extra?: string; properties?: unknown };
+      let events: string;
+
+      async function eventIndex(): Promise<string> {
+        const name = `contract-search-${runId}-${adapter}-${++counter}`;
+        created.push(name);
+        const definition = { name, fields: { type: 'keyword', time: 'date' }, dynamicObjects: ['properties'] } as const;
+        await ensureIndexes(index, [definition]);
+        await ensureIndexes(index, [definition]); // idempotent with dynamic objects too
+        return name;
+      }
+
+      beforeAll(async () => {
+        events = await eventIndex();
+        // The first value of each property decides its type; written in order, one bulk each.
+        for (const [id, body] of Object.entries<Event>({
+          d1: {
+            type: 'a',
+            extra: 'top',
+            properties: { weapon: 'sword', level: 3, premium: true, when: '2024-05-01', bio: 'x'.repeat(300) },
+          },
+          d2: { type: 'a', properties: { weapon: 7, level: 'high', premium: 'maybe', when: 'someday', bio: 'short' } },
+          d3: { type: 'b', properties: { stats: { hp: 5 }, level: 1.5 } },
+        })) {
+          expect((await index.bulkUpsert<Event>(events, [{ id, body }])).failed).toEqual([]);
+        }
+        await index.refresh(events);
+      });
+
+      const match = async (field: string, value: string | number | boolean) =>
+        ids(await index.search(events, { filters: [{ term: { field, value } }] })).sort();
+
+      test('strings and booleans are exact keywords; a date-like string stays a keyword', async () => {
+        expect(await match('properties.weapon', 'sword')).toEqual(['d1']);
+        expect(await match('properties.weapon', 'Sword')).toEqual([]);
+        // A number sent to a keyword property is its text.
+        expect(await match('properties.weapon', '7')).toEqual(['d2']);
+        expect(await match('properties.weapon', 7)).toEqual(['d2']);
+        expect(await match('properties.premium', true)).toEqual(['d1']);
+        expect(await match('properties.premium', 'true')).toEqual(['d1']);
+        expect(await match('properties.premium', 'maybe')).toEqual(['d2']);
+        expect(await match('properties.when', '2024-05-01')).toEqual(['d1']);
+        expect(await match('properties.when', 'someday')).toEqual(['d2']);
+      });
+
+      test('numbers are doubles: a later non-number is kept in the document but not indexed', async () => {
+        expect(await match('properties.level', 3)).toEqual(['d1']);
+        expect(await match('properties.level', '3')).toEqual(['d1']);
+        expect(await match('properties.level', 1.5)).toEqual(['d3']);
+        // A word cannot equal a number: nothing matches, and it is no error.
+        expect(await match('properties.level', 'high')).toEqual([]);
+        expect(ids(await index.search(events, { filters: [{ range: { field: 'properties.level', gte: 2 } }] }))).toEqual(['d1']);
+        expect(await index.get<Event>(events, 'd2')).toEqual({
+          type: 'a',
+          properties: { weapon: 7, level: 'high', premium: 'maybe', when: 'someday', bio: 'short' },
+        });
+        expect(ids(await index.search(events, { sort: [{ field: 'properties.level', order: 'desc' }] }))).toEqual([
+          'd1',
+          'd3',
+          'd2',
+        ]);
+      });
+
+      test('strings over 256 characters are kept but not indexed; nested objects are dynamic too', async () => {
+        expect(await match('properties.bio', 'x'.repeat(300))).toEqual([]);
+        expect(await match('properties.bio', 'short')).toEqual(['d2']);
+        expect(await match('properties.stats.hp', 5)).toEqual(['d3']);
+      });
+
+      test('fields outside the declared ones and the dynamic objects stay unindexed', async () => {
+        expect(await match('extra', 'top')).toEqual([]);
+      });
+
+      test('a value where an object was mapped, or an object where a value was, fails that document alone', async () => {
+        const outcome = await index.bulkUpsert<Event>(events, [
+          { id: 'bad-object', body: { type: 'c', properties: { weapon: { name: 'sword' } } } },
+          { id: 'bad-value', body: { type: 'c', properties: { stats: 'none' } } },
+          { id: 'bad-root', body: { type: 'c', properties: 'flat' } },
+          { id: 'fine', body: { type: 'c', properties: { weapon: 'axe' } } },
+        ]);
+        expect(outcome.written).toEqual(['fine']);
+        expect(outcome.failed.map((f) => f.id).sort()).toEqual(['bad-object', 'bad-root', 'bad-value']);
+        for (const failure of outcome.failed) {
+          expect(failure.reason).toMatch(/mapper_parsing_exception/);
+          expect(failure.retryable).toBe(false);
+        }
+        await index.delete(events, 'fine');
+        await index.refresh(events);
+      });
+    });
+
+    test('terms filters match any of the values; an empty list matches nothing', async () => {
+      const name = await freshIndex();
+      await seed(name, {
+        a: { name: 'A', country: 'PL', age: 1 },
+        b: { name: 'B', country: 'DE', age: 2 },
+        c: { name: 'C', country: 'US' },
+      });
+      const any = (field: string, values: (string | number | boolean)[]) =>
+        index.search(name, { filters: [{ terms: { field, values } }] }).then((r) => ids(r).sort());
+      expect(await any('country', ['PL', 'US', 'FR'])).toEqual(['a', 'c']);
+      expect(await any('age', [2, 'two'])).toEqual(['b']);
+      expect(await any('name', ['A', 'C'])).toEqual(['a', 'c']);
+      expect(await any('country', [])).toEqual([]);
+    });
+
+    describe('aggregate', () => {
+      type Event = { type: string; user_id: string; time: string; properties: Record<string, string | number | boolean> };
+      let events: string;
+      const minute = (m: number, s = 0, ms = 0) =>
+        `2024-05-01T10:${String(m).padStart(2, '0')}:${String(s).padStart(2, '0')}.${String(ms).padStart(3, '0')}Z`;
+      const fiveMinutes = { from: minute(0), to: minute(5) };
+
+      beforeAll(async () => {
+        const name = `contract-search-${runId}-${adapter}-${++counter}`;
+        created.push(name);
+        await ensureIndexes(index, [
+          { name, fields: { type: 'keyword', user_id: 'keyword', time: 'date' }, dynamicObjects: ['properties'] },
+        ]);
+        events = name;
+        const first: Record<string, Event> = {
+          e1: { type: 'purchase', user_id: 'u1', time: minute(0, 5), properties: { weapon: 'sword', price: 10, premium: true } },
+          e2: { type: 'purchase', user_id: 'u2', time: minute(0, 30), properties: { weapon: 'knife', price: 2.5 } },
+          e3: { type: 'join', user_id: 'u1', time: minute(0, 59, 999), properties: { guild: 'red' } },
+          e4: { type: 'purchase', user_id: 'u3', time: minute(2), properties: { weapon: 'sword', price: 12 } },
+          // 12:02:10+02:00 is 10:02:10Z.
+          e5: { type: 'purchase', user_id: 'u1', time: '2024-05-01T12:02:10+02:00', properties: { weapon: 'axe', price: 7 } },
+          e6: { type: 'purchase', user_id: 'u2', time: minute(4, 59), properties: { weapon: 'knife', price: 3 } },
+          e7: { type: 'purchase', user_id: 'u4', time: minute(5), properties: { weapon: 'sword', price: 100 } },
+          e8: { type: 'purchase', user_id: 'u4', time: '2024-05-01T09:59:59.999Z', properties: { weapon: 'sword', price: 100 } },
+        };
+        expect(
+          (
+            await index.bulkUpsert<Event>(
+              events,
+              Object.entries(first).map(([id, body]) => ({ id, body })),
+            )
+          ).failed,
+        ).toEqual([]);
+        // After the first bulk, so `price` is already a number: `free` is kept but not summed.
+        const second: Record<string, Event> = {
+          e9: { type: 'purchase', user_id: 'u5', time: minute(3), properties: { weapon: 'x'.repeat(300) } },
+          e10: { type: 'purchase', user_id: 'u5', time: minute(3, 30), properties: { price: 'free' } },
+        };
+        expect(
+          (
+            await index.bulkUpsert<Event>(
+              events,
+              Object.entries(second).map(([id, body]) => ({ id, body })),
+            )
+          ).failed,
+        ).toEqual([]);
+        await index.refresh(events);
+      });
+
+      const starts = (result: AggregationResult) => result.buckets.map((b) => b.start);
+
+      test('counts per minute over [from, to), empty minutes included, with sums', async () => {
+        const result = await index.aggregate(events, {
+          timeField: 'time',
+          interval: 'minute',
+          range: fiveMinutes,
+          sum: 'properties.price',
+        });
+        expect(result.buckets).toEqual([
+          { start: '2024-05-01T10:00:00.000Z', count: 3, sum: 12.5 },
+          { start: '2024-05-01T10:01:00.000Z', count: 0, sum: 0 },
+          { start: '2024-05-01T10:02:00.000Z', count: 2, sum: 19 },
+          { start: '2024-05-01T10:03:00.000Z', count: 2, sum: 0 },
+          { start: '2024-05-01T10:04:00.000Z', count: 1, sum: 3 },
+        ]);
+        const countsOnly = await index.aggregate(events, { timeField: 'time', interval: 'minute', range: fiveMinutes });
+        expect(countsOnly.buckets.map((b) => b)).toEqual(result.buckets.map(({ start, count }) => ({ start, count })));
+      });
+
+      test('hour and day buckets are UTC-aligned; partial first and last buckets count only the range', async () => {
+        const hour = await index.aggregate(events, {
+          timeField: 'time',
+          interval: 'hour',
+          range: { from: '2024-05-01T09:30:00Z', to: '2024-05-01T10:04:00Z' },
+        });
+        expect(hour.buckets).toEqual([
+          { start: '2024-05-01T09:00:00.000Z', count: 1 }, // e8 only
+          { start: '2024-05-01T10:00:00.000Z', count: 7 }, // e1-e5, e9, e10 (e6 at 10:04:59 is past `to`)
+        ]);
+        const day = await index.aggregate(events, {
+          timeField: 'time',
+          interval: 'day',
+          range: { from: '2024-04-30T12:00:00Z', to: '2024-05-02T00:00:00Z' },
+        });
+        expect(day.buckets).toEqual([
+          { start: '2024-04-30T00:00:00.000Z', count: 0 },
+          { start: '2024-05-01T00:00:00.000Z', count: 10 },
+        ]);
+      });
+
+      test('group by a property: most frequent first, ties by value, capped with the rest counted', async () => {
+        const hour = { from: '2024-05-01T10:00:00Z', to: '2024-05-01T11:00:00Z' };
+        const top2 = await index.aggregate(events, {
+          timeField: 'time',
+          interval: 'hour',
+          range: hour,
+          groupBy: { field: 'properties.weapon', size: 2 },
+          sum: 'properties.price',
+        });
+        // e7 (10:05, a sword for 100) is in this hour.
+        expect(top2.buckets).toEqual([
+          {
+            start: '2024-05-01T10:00:00.000Z',
+            count: 9,
+            sum: 134.5,
+            groups: [
+              { key: 'sword', count: 3, sum: 122 },
+              { key: 'knife', count: 2, sum: 5.5 },
+            ],
+            // axe; the 300-character weapon is not indexed, so it is in no group.
+            otherCount: 1,
+          },
+        ]);
+        const tie = await index.aggregate(events, {
+          timeField: 'time',
+          interval: 'hour',
+          range: fiveMinutes,
+          groupBy: { field: 'properties.weapon', size: 2 },
+        });
+        // Before 10:05: knife 2, sword 2, axe 1: the tie goes to the smaller value.
+        expect(tie.buckets[0].groups).toEqual([
+          { key: 'knife', count: 2 },
+          { key: 'sword', count: 2 },
+        ]);
+        expect(tie.buckets[0].otherCount).toBe(1);
+        const byMinute = await index.aggregate(events, {
+          timeField: 'time',
+          interval: 'minute',
+          range: fiveMinutes,
+          groupBy: { field: 'properties.weapon' },
+        });
+        expect(byMinute.buckets.map((b) => [b.groups, b.otherCount])).toEqual([
+          [
+            [
+              { key: 'knife', count: 1 },
+              { key: 'sword', count: 1 },
+            ],
+            0,
+          ],
+          [[], 0],
+          [
+            [
+              { key: 'axe', count: 1 },
+              { key: 'sword', count: 1 },
+            ],
+            0,
+          ],
+          [[], 0],
+          [[{ key: 'knife', count: 1 }], 0],
+        ]);
+      });
+
+      test('group keys keep their type: numbers order numerically, booleans and types as text', async () => {
+        const hour = { from: '2024-05-01T10:00:00Z', to: '2024-05-01T11:00:00Z' };
+        const byPrice = await index.aggregate(events, {
+          timeField: 'time',
+          interval: 'hour',
+          range: hour,
+          groupBy: { field: 'properties.price', size: 25 },
+        });
+        expect(byPrice.buckets[0].groups).toEqual([2.5, 3, 7, 10, 12, 100].map((key) => ({ key, count: 1 })));
+        const byPremium = await index.aggregate(events, {
+          timeField: 'time',
+          interval: 'hour',
+          range: hour,
+          groupBy: { field: 'properties.premium' },
+        });
+        expect(byPremium.buckets[0].groups).toEqual([{ key: 'true', count: 1 }]);
+        const byType = await index.aggregate(events, {
+          timeField: 'time',
+          interval: 'hour',
+          range: hour,
+          groupBy: { field: 'type' },
+          sum: 'properties.price',
+        });
+        expect(byType.buckets[0].groups).toEqual([
+          { key: 'purchase', count: 8, sum: 134.5 },
+          { key: 'join', count: 1, sum: 0 },
+        ]);
+      });
+
+      test('filters on the type and on properties (term, any-of, range); a value that cannot fit matches nothing', async () => {
+        const total = async (filters: SearchFilter[]) => {
+          const result = await index.aggregate(events, {
+            timeField: 'time',
+            interval: 'hour',
+            range: { from: minute(0), to: minute(5) },
+            filters,
+          });
+          return result.buckets.reduce((n, b) => n + b.count, 0);
+        };
+        expect(await total([{ term: { field: 'type', value: 'purchase' } }])).toBe(7);
+        expect(await total([{ terms: { field: 'type', values: ['join', 'unknown'] } }])).toBe(1);
+        expect(await total([{ term: { field: 'properties.weapon', value: 'sword' } }])).toBe(2);
+        expect(await total([{ range: { field: 'properties.price', gte: 3, lt: 12 } }])).toBe(3);
+        expect(await total([{ term: { field: 'properties.premium', value: true } }])).toBe(1);
+        expect(await total([{ term: { field: 'properties.price', value: 'cheap' } }])).toBe(0);
+        expect(await total([{ range: { field: 'properties.price', gte: 'cheap' } }])).toBe(0);
+        expect(await total([{ term: { field: 'properties.never-sent', value: 'x' } }])).toBe(0);
+        expect(await total([{ term: { field: 'type', value: 'purchase' } }, { term: { field: 'user_id', value: 'u1' } }])).toBe(
+          2,
+        );
+      });
+
+      test('a sum over a field never sent is 0; over a text field it is a request error', async () => {
+        const result = await index.aggregate(events, {
+          timeField: 'time',
+          interval: 'minute',
+          range: fiveMinutes,
+          sum: 'properties.never-sent',
+        });
+        expect(result.buckets.map((b) => b.sum)).toEqual([0, 0, 0, 0, 0]);
+        await expect(
+          index.aggregate(events, { timeField: 'time', interval: 'minute', range: fiveMinutes, sum: 'properties.weapon' }),
+        ).rejects.toThrow(AggregationRequestError);
+        await expect(
+          index.aggregate(events, { timeField: 'time', interval: 'minute', range: fiveMinutes, sum: 'type' }),
+        ).rejects.toThrow(/not numeric/);
+      });
+
+      test('an index that does not exist answers empty buckets', async () => {
+        const result = await index.aggregate(`contract-search-${runId}-${adapter}-never-created`, {
+          timeField: 'time',
+          interval: 'minute',
+          range: { from: minute(0), to: minute(2) },
+          groupBy: { field: 'type' },
+          sum: 'price',
+        });
+        expect(result.buckets).toEqual([
+          { start: '2024-05-01T10:00:00.000Z', count: 0, sum: 0, groups: [], otherCount: 0 },
+          { start: '2024-05-01T10:01:00.000Z', count: 0, sum: 0, groups: [], otherCount: 0 },
+        ]);
+        expect(starts(result)).toHaveLength(2);
+      });
+
+      test('requests no index could answer are refused', async () => {
+        const base = { timeField: 'time', interval: 'minute' as const, range: fiveMinutes };
+        await expect(index.aggregate(events, { ...base, range: { from: minute(5), to: minute(5) } })).rejects.toThrow(
+          AggregationRequestError,
+        );
+        await expect(index.aggregate(events, { ...base, range: { from: 'yesterday', to: minute(5) } })).rejects.toThrow(
+          /ISO-8601/,
+        );
+        // 2 days of minutes is 2880 buckets.
+        await expect(
+          index.aggregate(events, { ...base, range: { from: '2024-05-01T00:00:00Z', to: '2024-05-03T00:00:00Z' } }),
+        ).rejects.toThrow(/at most 2000/);
+        await expect(index.aggregate(events, { ...base, groupBy: { field: 'type', size: 26 } })).rejects.toThrow(/group size/);
+        await expect(index.aggregate(events, { ...base, groupBy: { field: 'type', size: 0 } })).rejects.toThrow(/group size/);
+      });
+    });
+
+    test('deleteWhere removes matching documents in every index of a pattern, and only there', async () => {
+      const prefix = `contract-search-${runId}-${adapter}-retention`;
+      const names = [`${prefix}-a`, `${prefix}-b`, `${prefix}x-other`];
+      for (const name of names) {
+        created.push(name);
+        await ensureIndexes(index, [{ name, fields: { time: 'date', kind: 'keyword' } }]);
+        await index.bulkUpsert(name, [
+          { id: 'old', body: { time: '2024-01-01T00:00:00Z', kind: 'k' } },
+          { id: 'new', body: { time: '2024-06-01T00:00:00Z', kind: 'k' } },
+          { id: 'other-kind', body: { time: '2024-01-01T00:00:00Z', kind: 'z' } },
+        ]);
+        await index.refresh(name);
+      }
+      const old = [{ range: { field: 'time', lt: '2024-03-01T00:00:00Z' } }, { term: { field: 'kind', value: 'k' } }] as const;
+      expect(await index.deleteWhere(`${prefix}-*`, old)).toBe(2);
+      for (const name of names.slice(0, 2)) {
+        expect(await index.get(name, 'old')).toBeUndefined();
+        expect(await index.get(name, 'new')).toBeDefined();
+        expect(await index.get(name, 'other-kind')).toBeDefined();
+      }
+      expect(await index.get(names[2], 'old')).toBeDefined();
+      expect(await index.deleteWhere(`${prefix}-*`, old)).toBe(0);
+      expect(await index.deleteWhere(`${prefix}-nothing-*`, old)).toBe(0);
+      expect(await index.deleteWhere(`${prefix}-never-created`, old)).toBe(0);
     });
 
     test('ensureIndex is idempotent, adds new fields, and refuses to change a field type', async () => {

@@ -1,4 +1,11 @@
-import { defaultPageSize, invalidDocumentReason, invalidIndexNameReason, maxResultWindow } from './document-rules';
+import { type AggregationPlan, emptyBuckets, planAggregation } from './aggregation-plan';
+import {
+  defaultPageSize,
+  invalidDocumentReason,
+  invalidIndexNameReason,
+  keywordIgnoreAbove,
+  maxResultWindow,
+} from './document-rules';
 import {
   analyzeText,
   type Comparable,
@@ -8,15 +15,20 @@ import {
   inferFieldType,
   valueRejection,
 } from './embedded-values';
-import type {
-  BulkOutcome,
-  FieldType,
-  IndexDefinition,
-  IndexedDocument,
-  SearchFilter,
-  SearchHits,
-  SearchIndex,
-  SearchQuery,
+import {
+  type AggregationBucket,
+  type AggregationGroup,
+  type AggregationRequest,
+  AggregationRequestError,
+  type AggregationResult,
+  type BulkOutcome,
+  type FieldType,
+  type IndexDefinition,
+  type IndexedDocument,
+  type SearchFilter,
+  type SearchHits,
+  type SearchIndex,
+  type SearchQuery,
 } from './search-index';
 
 interface StoredDocument {
@@ -24,9 +36,16 @@ interface StoredDocument {
   readonly version: number;
 }
 
+/** What the dynamic templates made of a subfield of a dynamic object (see IndexDefinition.dynamicObjects). */
+type DynamicField = 'keyword' | 'double' | 'object';
+
 interface EmbeddedIndexState {
   /** Declared fields; undefined for an index created implicitly by a write (dynamic, as in OpenSearch). */
   fields?: Record<string, FieldType>;
+  /** Paths whose subfields are mapped by their first value. */
+  dynamicObjects: string[];
+  /** Subfields of dynamic objects seen so far, by full dotted path. */
+  readonly dynamicFields: Map<string, DynamicField>;
   /** Map order is write order, which stands in for OpenSearch's unspecified order when nothing sorts. */
   readonly documents: Map<string, StoredDocument>;
 }
@@ -47,10 +66,17 @@ export class EmbeddedSearchIndex implements SearchIndex {
     const invalid = invalidIndexNameReason(definition.name);
     if (invalid) throw new Error(invalid);
     const existing = this.indices.get(definition.name);
+    const dynamicObjects = [...(definition.dynamicObjects ?? [])];
     if (!existing) {
-      this.indices.set(definition.name, { fields: { ...definition.fields }, documents: new Map() });
+      this.indices.set(definition.name, {
+        fields: { ...definition.fields },
+        dynamicObjects,
+        dynamicFields: new Map(),
+        documents: new Map(),
+      });
       return;
     }
+    existing.dynamicObjects = [...new Set([...existing.dynamicObjects, ...dynamicObjects])];
     // Like a mapping update: new fields are added, a declared field cannot change its type.
     const fields = { ...(existing.fields ?? {}) };
     for (const [field, type] of Object.entries(definition.fields)) {
@@ -72,17 +98,23 @@ export class EmbeddedSearchIndex implements SearchIndex {
     let state = this.indices.get(index);
     if (!state) {
       // OpenSearch creates a missing index on first write (action.auto_create_index).
-      state = { documents: new Map() };
+      state = { dynamicObjects: [], dynamicFields: new Map(), documents: new Map() };
       this.indices.set(index, state);
     }
     const written: string[] = [];
     const failed: { id: string; reason: string; retryable?: boolean }[] = [];
     for (const document of documents) {
-      const reason = invalidDocumentReason(document) ?? this.mappingRejection(state, document.body);
+      const dynamic = new Map<string, DynamicField>();
+      const reason =
+        invalidDocumentReason(document) ??
+        this.mappingRejection(state, document.body) ??
+        dynamicMappingRejection(state, document.body, dynamic);
       if (reason) {
         failed.push({ id: String(document.id), reason, retryable: false });
         continue;
       }
+      // The mapping update of an accepted document sticks (even if a newer version wins below).
+      for (const [path, type] of dynamic) state.dynamicFields.set(path, type);
       const stored = state.documents.get(document.id);
       if (document.version !== undefined) {
         // External versioning: only a strictly newer version replaces the document.
@@ -118,7 +150,7 @@ export class EmbeddedSearchIndex implements SearchIndex {
       );
     }
     for (const { field } of query.sort ?? []) {
-      if (state.fields && !(field in state.fields)) {
+      if (state.fields && !(field in state.fields) && !isDynamicLeaf(state, field)) {
         throw new Error(`search_phase_execution_exception: No mapping found for [${field}] in order to sort on`);
       }
     }
@@ -158,6 +190,59 @@ export class EmbeddedSearchIndex implements SearchIndex {
     };
   }
 
+  async aggregate(index: string, request: AggregationRequest): Promise<AggregationResult> {
+    const plan = planAggregation(request);
+    const state = this.indices.get(index);
+    if (!state) return { buckets: emptyBuckets(request, plan) };
+    if (request.sum !== undefined) {
+      const type = this.declaredType(state, request.sum);
+      if (type !== undefined && type !== 'long' && type !== 'double') {
+        throw new AggregationRequestError('sum', `field ${request.sum} is not numeric (it is ${type})`);
+      }
+    }
+
+    const buckets = new Map<number, Accumulator>(plan.starts.map((start) => [start, newAccumulator()]));
+    for (const stored of state.documents.values()) {
+      const body = stored.body;
+      if (!(request.filters ?? []).every((filter) => this.matchesFilter(state, body, filter))) continue;
+      const times = this.comparableValues(state, body, request.timeField).filter(
+        (t): t is number => typeof t === 'number' && t >= plan.fromMs && t < plan.toMs,
+      );
+      if (times.length === 0) continue;
+      const sum = request.sum === undefined ? 0 : this.sumOf(state, body, request.sum);
+      const keys = request.groupBy ? this.groupKeys(state, body, request.groupBy.field) : [];
+      for (const start of new Set(times.map((t) => Math.floor(t / plan.stepMs) * plan.stepMs))) {
+        const bucket = buckets.get(start)!;
+        bucket.count += 1;
+        bucket.sum += sum;
+        for (const key of keys) {
+          const group = bucket.groups.get(key.order) ?? { key: key.key, count: 0, sum: 0 };
+          group.count += 1;
+          group.sum += sum;
+          bucket.groups.set(key.order, group);
+        }
+      }
+    }
+    return {
+      buckets: emptyBuckets(request, plan).map((empty, i) => toBucket(request, plan, empty, buckets.get(plan.starts[i])!)),
+    };
+  }
+
+  async deleteWhere(indexPattern: string, filters: readonly SearchFilter[]): Promise<number> {
+    const pattern = new RegExp(`^${indexPattern.split('*').map(escapeRegExp).join('.*')}$`);
+    let deleted = 0;
+    for (const [name, state] of this.indices) {
+      if (!pattern.test(name)) continue;
+      for (const [id, stored] of state.documents) {
+        if (filters.every((filter) => this.matchesFilter(state, stored.body, filter))) {
+          state.documents.delete(id);
+          deleted += 1;
+        }
+      }
+    }
+    return deleted;
+  }
+
   async refresh(_index: string): Promise<void> {
     // Writes are visible immediately in memory.
   }
@@ -178,38 +263,80 @@ export class EmbeddedSearchIndex implements SearchIndex {
 
   /** A declared field's type; for an implicitly created index, the type inferred from the value. */
   private fieldType(state: EmbeddedIndexState, field: string, sample: unknown): FieldType | undefined {
-    if (state.fields) return state.fields[field];
+    if (state.fields) return this.declaredType(state, field);
     return inferFieldType(sample);
+  }
+
+  /** The type in the mapping: declared, or set by a dynamic object's templates. */
+  private declaredType(state: EmbeddedIndexState, field: string): FieldType | undefined {
+    const declared = state.fields?.[field];
+    if (declared) return declared;
+    const dynamic = state.dynamicFields.get(field);
+    return dynamic === 'object' ? undefined : dynamic;
+  }
+
+  /** The value as indexed: undefined when the mapping keeps it only in _source. */
+  private indexedValue(state: EmbeddedIndexState, field: string, value: unknown): Comparable | undefined {
+    const type = this.fieldType(state, field, value);
+    if (!type) return undefined;
+    // Dynamic keywords skip long strings (ignore_above), as the template says.
+    if (type === 'keyword' && state.dynamicFields.has(field) && String(value).length > keywordIgnoreAbove) return undefined;
+    return comparable(type, value);
   }
 
   private comparableValues(state: EmbeddedIndexState, body: Record<string, unknown>, field: string): Comparable[] {
     const values: Comparable[] = [];
     for (const value of fieldValues(body, field)) {
-      const type = this.fieldType(state, field, value);
-      if (!type) return [];
-      const reduced = comparable(type, value);
+      const reduced = this.indexedValue(state, field, value);
       if (reduced !== undefined) values.push(reduced);
     }
     return values;
   }
 
+  /** Sum of a numeric field's values in one document (a sum aggregation adds every value). */
+  private sumOf(state: EmbeddedIndexState, body: Record<string, unknown>, field: string): number {
+    return this.comparableValues(state, body, field).reduce<number>((total, v) => total + (typeof v === 'number' ? v : 0), 0);
+  }
+
+  /** Distinct values of a field in one document, as terms buckets key them. */
+  private groupKeys(
+    state: EmbeddedIndexState,
+    body: Record<string, unknown>,
+    field: string,
+  ): { key: string | number; order: Comparable }[] {
+    const keys = new Map<Comparable, string | number>();
+    for (const value of fieldValues(body, field)) {
+      const type = this.fieldType(state, field, value);
+      const order = this.indexedValue(state, field, value);
+      if (!type || order === undefined) continue;
+      keys.set(order, termsKey(type, order));
+    }
+    return [...keys].map(([order, key]) => ({ key, order }));
+  }
+
   private matchesFilter(state: EmbeddedIndexState, body: Record<string, unknown>, filter: SearchFilter): boolean {
-    if ('term' in filter) {
-      const { field, value } = filter.term;
+    if ('term' in filter || 'terms' in filter) {
+      const { field } = 'term' in filter ? filter.term : filter.terms;
+      const wanted = 'term' in filter ? [filter.term.value] : filter.terms.values;
       const values = fieldValues(body, field);
       return values.some((stored) => {
         const type = this.fieldType(state, field, stored);
         if (!type) return false;
-        const left = comparable(type, stored);
-        const right = comparable(type, value);
-        return left !== undefined && right !== undefined && compareComparables(left, right) === 0;
+        const left = this.indexedValue(state, field, stored);
+        return (
+          left !== undefined &&
+          wanted.some((value) => {
+            const right = comparable(type, value);
+            return right !== undefined && compareComparables(left, right) === 0;
+          })
+        );
       });
     }
     const { field, gte, lt } = filter.range;
     return fieldValues(body, field).some((stored) => {
       const type = this.fieldType(state, field, stored);
       if (!type) return false;
-      const value = comparable(type, stored);
+      const value = this.indexedValue(state, field, stored);
       if (value === undefined) return false;
       if (gte !== undefined) {
         const bound = comparable(type, gte);
@@ -260,6 +387,113 @@ export class EmbeddedSearchIndex implements SearchIndex {
       return (order === 'asc' ? c < 0 : c > 0) ? value : best;
     });
   }
+}
+
+interface Accumulator {
+  count: number;
+  sum: number;
+  /** By the key's comparable value (so `1` and `1.0` are one group, as in OpenSearch). */
+  readonly groups: Map<Comparable, { key: string | number; count: number; sum: number }>;
+}
+
+function newAccumulator(): Accumulator {
+  return { count: 0, sum: 0, groups: new Map() };
+}
+
+/** A terms bucket's key as OpenSearch answers it (key_as_string for booleans and dates). */
+function termsKey(type: FieldType, value: Comparable): string | number {
+  if (type === 'boolean') return value === 1 ? 'true' : 'false';
+  if (type === 'date') return new Date(value as number).toISOString();
+  return value;
+}
+
+function toBucket(
+  request: AggregationRequest,
+  plan: AggregationPlan,
+  empty: AggregationBucket,
+  acc: Accumulator,
+): AggregationBucket {
+  if (acc.count === 0) return empty;
+  const bucket: { -readonly [K in keyof AggregationBucket]: AggregationBucket[K] } = { start: empty.start, count: acc.count };
+  if (request.sum !== undefined) bucket.sum = acc.sum;
+  if (request.groupBy) {
+    // terms order: most documents first, ties by ascending key.
+    const ranked = [...acc.groups].sort(
+      ([leftKey, left], [rightKey, right]) => right.count - left.count || compareComparables(leftKey, rightKey),
+    );
+    const top = ranked.slice(0, plan.groupSize);
+    bucket.groups = top.map(
+      ([, group]): AggregationGroup => ({
+        key: group.key,
+        count: group.count,
+        ...(request.sum !== undefined ? { sum: group.sum } : {}),
+      }),
+    );
+    bucket.otherCount = ranked.slice(plan.groupSize).reduce((total, [, group]) => total + group.count, 0);
+  }
+  return bucket;
+}
+
+function isDynamicLeaf(state: EmbeddedIndexState, field: string): boolean {
+  const type = state.dynamicFields.get(field);
+  return type !== undefined && type !== 'object';
+}
+
+/**
+ * What the dynamic templates do with a document's dynamic objects: collects new subfields into
+ * `added` (first value decides: strings and booleans keyword, numbers double) and answers why
+ * OpenSearch would reject the document (an object where a value was mapped, or the reverse).
+ * A number field ignores a later non-number (ignore_malformed), so that is no rejection.
+ */
+function dynamicMappingRejection(
+  state: EmbeddedIndexState,
+  body: Record<string, unknown>,
+  added: Map<string, DynamicField>,
+): string | undefined {
+  const typeOf = (path: string) => added.get(path) ?? state.dynamicFields.get(path);
+  const walk = (path: string, value: unknown): string | undefined => {
+    if (value === null || value === undefined) return undefined;
+    if (Array.isArray(value)) {
+      for (const item of value) {
+        const reason = walk(path, item);
+        if (reason) return reason;
+      }
+      return undefined;
+    }
+    const current = typeOf(path);
+    if (typeof value === 'object') {
+      if (current !== undefined && current !== 'object') {
+        return `mapper_parsing_exception: failed to parse field [${path}] of type [${current}]`;
+      }
+      if (current === undefined) added.set(path, 'object');
+      for (const [key, inner] of Object.entries(value as Record<string, unknown>)) {
+        const reason = walk(`${path}.${key}`, inner);
+        if (reason) return reason;
+      }
+      return undefined;
+    }
+    if (current === 'object') {
+      return `mapper_parsing_exception: object mapping for [${path}] tried to parse field as object, but found a concrete value`;
+    }
+    if (current === undefined) added.set(path, typeof value === 'number' ? 'double' : 'keyword');
+    return undefined;
+  };
+  for (const root of state.dynamicObjects) {
+    for (const value of fieldValues(body, root)) {
+      if (typeof value !== 'object') {
+        return `mapper_parsing_exception: object mapping for [${root}] tried to parse field [${root}] as object, but found a concrete value`;
+      }
+      for (const [key, inner] of Object.entries(value as Record<string, unknown>)) {
+        const reason = walk(`${root}.${key}`, inner);
+        if (reason) return reason;
+      }
+    }
+  }
+  return undefined;
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
 function compareWithMissingLast(a: Comparable | undefined, b: Comparable | undefined, order: 'asc' | 'desc'): number {

@@ -1,15 +1,22 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type API, type Client, errors } from '@opensearch-project/opensearch';
+import { type AggregationPlan, emptyBuckets, fixedInterval, planAggregation } from './aggregation-plan';
 import { defaultPageSize, invalidDocumentReason, keywordIgnoreAbove } from './document-rules';
-import type {
-  BulkOutcome,
-  FieldType,
-  IndexDefinition,
-  IndexedDocument,
-  SearchFilter,
-  SearchHits,
-  SearchIndex,
-  SearchQuery,
+import { valueRejection } from './embedded-values';
+import {
+  type AggregationBucket,
+  type AggregationGroup,
+  type AggregationRequest,
+  AggregationRequestError,
+  type AggregationResult,
+  type BulkOutcome,
+  type FieldType,
+  type IndexDefinition,
+  type IndexedDocument,
+  type SearchFilter,
+  type SearchHits,
+  type SearchIndex,
+  type SearchQuery,
 } from './search-index';
 
 export interface OpenSearchIndexOptions {
@@ -58,7 +65,7 @@ export class OpenSearchIndex implements SearchIndex {
 
   async ensureIndex(definition: IndexDefinition): Promise<void> {
     const index = definition.name;
-    const mappings = { dynamic: false as const, properties: propertiesFor(definition.fields) };
+    const mappings = mappingsFor(definition);
     this.mappingCache.delete(index);
     const exists = await this.client.indices.exists({ index });
     if (exists.body !== true) {
@@ -124,13 +131,14 @@ export class OpenSearchIndex implements SearchIndex {
   }
 
   async search<T>(index: string, query: SearchQuery): Promise<SearchHits<T>> {
-    const exactFields = [...(query.filters ?? []).map(filterField), ...(query.sort ?? []).map((s) => s.field)];
-    const exact = exactFields.length > 0 ? await this.exactFieldResolver(index) : (field: string) => field;
+    const fields = [...(query.filters ?? []).map(filterField), ...(query.sort ?? []).map((s) => s.field)];
+    const mapping = fields.length > 0 ? await this.fieldMappings(index, fields) : () => undefined;
+    const exact = (field: string) => exactField(mapping(field), field);
 
     const must = query.text
       ? [{ multi_match: { query: query.text.query, fields: [...query.text.fields], type: 'bool_prefix' as const } }]
       : [];
-    const filter = (query.filters ?? []).map((f) => filterClause(f, exact));
+    const filter = (query.filters ?? []).map((f) => filterClause(f, exact, (field) => fieldTypeOf(mapping(field))));
     const response = await this.client.search({
       index,
       body: {
@@ -144,6 +152,112 @@ export class OpenSearchIndex implements SearchIndex {
     const hits = response.body.hits;
     const total = typeof hits.total === 'number' ? hits.total : (hits.total?.value ?? 0);
     return { total, hits: hits.hits.map((hit) => ({ id: String(hit._id), body: hit._source as T })) };
+  }
+
+  async aggregate(index: string, request: AggregationRequest): Promise<AggregationResult> {
+    const plan = planAggregation(request);
+    const fields = [
+      request.timeField,
+      ...(request.filters ?? []).map(filterField),
+      ...(request.groupBy ? [request.groupBy.field] : []),
+      ...(request.sum !== undefined ? [request.sum] : []),
+    ];
+    const mapping = await this.fieldMappings(index, fields);
+    const exact = (field: string) => exactField(mapping(field), field);
+
+    if (request.sum !== undefined) {
+      const type = mapping(request.sum)?.type;
+      // An unmapped field sums to 0 (as OpenSearch answers); anything else must be a number.
+      if (type !== undefined && !numericTypes.has(String(type))) {
+        throw new AggregationRequestError('sum', `field ${request.sum} is not numeric (it is ${String(type)})`);
+      }
+    }
+
+    const sum: Mapping = request.sum !== undefined ? { sum: { sum: { field: request.sum } } } : {};
+    const groups: Mapping = request.groupBy
+      ? {
+          groups: {
+            terms: {
+              field: exact(request.groupBy.field),
+              size: plan.groupSize,
+              order: [{ _count: 'desc' }, { _key: 'asc' }],
+            },
+            aggs: sum,
+          },
+        }
+      : {};
+    const filter = [
+      ...(request.filters ?? []).map((f) => filterClause(f, exact, (field) => fieldTypeOf(mapping(field)))),
+      { range: { [request.timeField]: { gte: plan.fromMs, lt: plan.toMs, format: 'epoch_millis' } } },
+    ];
+    const response = await this.client.search(
+      {
+        index,
+        body: {
+          size: 0,
+          track_total_hits: false,
+          query: { bool: { filter } },
+          aggs: {
+            time: {
+              date_histogram: {
+                field: request.timeField,
+                fixed_interval: fixedInterval[request.interval],
+                time_zone: 'UTC',
+                min_doc_count: 0,
+                extended_bounds: { min: plan.fromMs, max: plan.toMs - 1 },
+              },
+              aggs: { ...sum, ...groups },
+            },
+          },
+        } as API.Search_Request['body'],
+      },
+      { ignore: [404] },
+    );
+    // No index yet (an app that has sent nothing): every bucket is empty.
+    if (response.statusCode === 404) return { buckets: emptyBuckets(request, plan) };
+    const aggregations = (response.body as { aggregations?: { time?: { buckets?: HistogramBucket[] } } }).aggregations;
+    return { buckets: fillBuckets(request, plan, aggregations?.time?.buckets ?? []) };
+  }
+
+  /**
+   * Finds matching documents a page at a time and deletes them with `_bulk`, until none is left.
+   * Not `_delete_by_query`: that lives in the reindex module, which the local OpenSearch
+   * distribution (integ-test zip) lacks; this works on every distribution and does the same work.
+   */
+  async deleteWhere(indexPattern: string, filters: readonly SearchFilter[]): Promise<number> {
+    const mapping = await this.fieldMappings(indexPattern, filters.map(filterField));
+    const exact = (field: string) => exactField(mapping(field), field);
+    const query = { bool: { filter: filters.map((f) => filterClause(f, exact, (field) => fieldTypeOf(mapping(field)))) } };
+    const pageSize = this.options.maxBulkDocuments ?? 1000;
+    let deleted = 0;
+    for (;;) {
+      const found = await this.client.search(
+        {
+          index: indexPattern,
+          body: { query, size: pageSize, _source: false, sort: ['_doc'] } as API.Search_Request['body'],
+          ignore_unavailable: true,
+          allow_no_indices: true,
+        },
+        { ignore: [404] },
+      );
+      if (found.statusCode === 404) return deleted;
+      const hits = found.body.hits.hits;
+      if (hits.length === 0) return deleted;
+      const response = await this.client.bulk({
+        body: hits.map((hit) => ({ delete: { _index: hit._index, _id: hit._id } })),
+        refresh: 'true', // the next page must not see them again
+      });
+      let progress = 0;
+      for (const item of response.body.items) {
+        const result = item.delete;
+        if (result && result.status >= 200 && result.status < 300) progress += 1;
+        else if (result?.status !== 404) {
+          throw new Error(`deleting from ${indexPattern} failed: ${JSON.stringify(result?.error ?? result)}`);
+        }
+      }
+      deleted += progress;
+      if (progress === 0) return deleted; // only already-deleted documents were found
+    }
   }
 
   async refresh(index: string): Promise<void> {
@@ -213,11 +327,21 @@ export class OpenSearchIndex implements SearchIndex {
   }
 
   /**
-   * Term, range and sort need a field's exact value: for a text field that is its `.keyword`
-   * subfield. Which fields are text is read from the live mapping (cached briefly), so this also
-   * works in a function that never called ensureIndex.
+   * Term, range and sort need a field's exact value (for a text field, its `.keyword` subfield)
+   * and its type. Both are read from the live mapping (cached briefly), so this also works in a
+   * function that never called ensureIndex. Fields created by dynamic templates appear whenever
+   * an app sends a new property, so a field missing from the cached mapping makes it be read again.
    */
-  private async exactFieldResolver(index: string): Promise<(field: string) => string> {
+  private async fieldMappings(index: string, fields: readonly string[]): Promise<(field: string) => Mapping | undefined> {
+    let properties = await this.cachedProperties(index);
+    if (fields.some((field) => findFieldMapping(properties, field) === undefined)) {
+      this.mappingCache.delete(index);
+      properties = await this.cachedProperties(index);
+    }
+    return (field) => findFieldMapping(properties, field);
+  }
+
+  private cachedProperties(index: string): Promise<Mapping> {
     const now = Date.now();
     let cached = this.mappingCache.get(index);
     if (!cached || cached.expiresAt <= now) {
@@ -226,12 +350,7 @@ export class OpenSearchIndex implements SearchIndex {
       this.mappingCache.set(index, cached);
       properties.catch(() => this.mappingCache.delete(index));
     }
-    const properties = await cached.properties;
-    return (field) => {
-      const mapping = findFieldMapping(properties, field);
-      const keyword = (mapping?.fields as Record<string, Mapping> | undefined)?.keyword;
-      return mapping?.type === 'text' && keyword?.type === 'keyword' ? `${field}.keyword` : field;
-    };
+    return cached.properties;
   }
 
   private async fetchProperties(index: string): Promise<Mapping> {
@@ -256,6 +375,56 @@ function itemResult(item: { status: number; error?: { type: string; reason?: str
   if (item.status === 409 && item.error?.type === 'version_conflict_engine_exception') return { kind: 'written' };
   if (item.status === 429) return { kind: 'throttled', reason };
   return { kind: 'failed', reason, retryable: item.status >= 500 };
+}
+
+/**
+ * `dynamic: false` at the top; each dynamic object gets `dynamic: true` and templates that map its
+ * subfields by their first JSON value (date detection off, so a date-like string stays a keyword
+ * and a later free-text value in the same property still fits).
+ */
+function mappingsFor(definition: IndexDefinition): Mapping {
+  const properties = propertiesFor(definition.fields);
+  const objects = definition.dynamicObjects ?? [];
+  if (objects.length === 0) return { dynamic: false, properties };
+  const templates: Mapping[] = [];
+  for (const path of objects) {
+    let parent = properties;
+    const parts = path.split('.');
+    parts.forEach((part, i) => {
+      const existing = (parent[part] ?? { type: 'object' }) as Mapping;
+      if (i === parts.length - 1) {
+        parent[part] = { ...existing, type: 'object', dynamic: true };
+      } else {
+        const nested = { ...((existing.properties as Record<string, Mapping> | undefined) ?? {}) };
+        parent[part] = { ...existing, type: 'object', properties: nested };
+        parent = nested;
+      }
+    });
+    const name = path.replace(/\./g, '_');
+    const match = `${path}.*`;
+    templates.push(
+      {
+        [`${name}_strings`]: {
+          path_match: match,
+          match_mapping_type: 'string',
+          mapping: { type: 'keyword', ignore_above: keywordIgnoreAbove },
+        },
+      },
+      // Booleans as keyword: a boolean field cannot ignore a later non-boolean value (it would reject the whole event).
+      { [`${name}_booleans`]: { path_match: match, match_mapping_type: 'boolean', mapping: { type: 'keyword' } } },
+      {
+        [`${name}_longs`]: { path_match: match, match_mapping_type: 'long', mapping: { type: 'double', ignore_malformed: true } },
+      },
+      {
+        [`${name}_doubles`]: {
+          path_match: match,
+          match_mapping_type: 'double',
+          mapping: { type: 'double', ignore_malformed: true },
+        },
+      },
+    );
+  }
+  return { dynamic: false, date_detection: false, dynamic_templates: templates, properties };
 }
 
 function propertiesFor(fields: Readonly<Record<string, FieldType>>): Record<string, Mapping> {
@@ -289,16 +458,108 @@ function findFieldMapping(properties: Mapping, path: string): Mapping | undefine
 }
 
 function filterField(filter: SearchFilter): string {
-  return 'term' in filter ? filter.term.field : filter.range.field;
+  if ('term' in filter) return filter.term.field;
+  if ('terms' in filter) return filter.terms.field;
+  return filter.range.field;
 }
 
-function filterClause(filter: SearchFilter, exact: (field: string) => string): Record<string, unknown> {
-  if ('term' in filter) return { term: { [exact(filter.term.field)]: filter.term.value } };
+/** For term and sort: a text field's exact value is its `.keyword` subfield. */
+function exactField(mapping: Mapping | undefined, field: string): string {
+  const keyword = (mapping?.fields as Record<string, Mapping> | undefined)?.keyword;
+  return mapping?.type === 'text' && keyword?.type === 'keyword' ? `${field}.keyword` : field;
+}
+
+const numericTypes = new Set([
+  'long',
+  'integer',
+  'short',
+  'byte',
+  'double',
+  'float',
+  'half_float',
+  'scaled_float',
+  'unsigned_long',
+]);
+
+/** The port's name for a mapped type, when it is one the port knows. */
+function fieldTypeOf(mapping: Mapping | undefined): FieldType | undefined {
+  const type = mapping?.type;
+  if (type === 'long' || type === 'double' || type === 'date' || type === 'boolean' || type === 'keyword' || type === 'text')
+    return type;
+  return undefined;
+}
+
+const matchNone = { match_none: {} };
+
+/**
+ * A filter as an OpenSearch clause. With `typeOf`, a value that cannot be compared with the
+ * field's type (a word against a number field) matches nothing, as in the embedded index,
+ * instead of failing the whole request: property types are chosen by the first value an app sent.
+ */
+function filterClause(
+  filter: SearchFilter,
+  exact: (field: string) => string,
+  typeOf: (field: string) => FieldType | undefined = () => undefined,
+): Record<string, unknown> {
+  const fits = (field: string, value: unknown) => {
+    const type = typeOf(field);
+    return type === undefined || type === 'keyword' || type === 'text' || valueRejection(field, type, value) === undefined;
+  };
+  if ('term' in filter) {
+    const { field, value } = filter.term;
+    return fits(field, value) ? { term: { [exact(field)]: value } } : matchNone;
+  }
+  if ('terms' in filter) {
+    const { field } = filter.terms;
+    const values = filter.terms.values.filter((value) => fits(field, value));
+    return values.length > 0 ? { terms: { [exact(field)]: values } } : matchNone;
+  }
   const { field, gte, lt } = filter.range;
   const bounds: Record<string, number | string> = {};
   if (gte !== undefined) bounds.gte = gte;
   if (lt !== undefined) bounds.lt = lt;
+  if (Object.values(bounds).some((bound) => !fits(field, bound))) return matchNone;
   return { range: { [exact(field)]: bounds } };
+}
+
+interface HistogramBucket {
+  key: number;
+  doc_count: number;
+  sum?: { value: number | null };
+  groups?: {
+    sum_other_doc_count?: number;
+    buckets: { key: string | number; key_as_string?: string; doc_count: number; sum?: { value: number | null } }[];
+  };
+}
+
+/** The plan's buckets, with counts where OpenSearch answered them (it may omit none, but a missing one is an empty one). */
+function fillBuckets(
+  request: AggregationRequest,
+  plan: AggregationPlan,
+  answered: readonly HistogramBucket[],
+): AggregationBucket[] {
+  const byStart = new Map(answered.map((bucket) => [Number(bucket.key), bucket]));
+  return emptyBuckets(request, plan).map((empty, i) => {
+    const bucket = byStart.get(plan.starts[i]);
+    if (!bucket) return empty;
+    const result: { -readonly [K in keyof AggregationBucket]: AggregationBucket[K] } = {
+      start: empty.start,
+      count: bucket.doc_count,
+    };
+    if (request.sum !== undefined) result.sum = bucket.sum?.value ?? 0;
+    if (request.groupBy) {
+      result.groups = (bucket.groups?.buckets ?? []).map(
+        (group): AggregationGroup => ({
+          // Booleans and dates answer 1/0 and epoch millis as `key`; their readable value is `key_as_string`.
+          key: group.key_as_string ?? group.key,
+          count: group.doc_count,
+          ...(request.sum !== undefined ? { sum: group.sum?.value ?? 0 } : {}),
+        }),
+      );
+      result.otherCount = bucket.groups?.sum_other_doc_count ?? 0;
+    }
+    return result;
+  });
 }
 
 function errorType(error: unknown): string | undefined {

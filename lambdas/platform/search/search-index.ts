@@ -8,6 +8,8 @@ export interface IndexedDocument<T = Record<string, unknown>> {
 
 export type SearchFilter =
   | { readonly term: { readonly field: string; readonly value: string | number | boolean } }
+  /** Any of these values (OpenSearch `terms`); an empty list matches nothing. */
+  | { readonly terms: { readonly field: string; readonly values: readonly (string | number | boolean)[] } }
   | { readonly range: { readonly field: string; readonly gte?: number | string; readonly lt?: number | string } };
 
 export interface SearchQuery {
@@ -41,7 +43,81 @@ export type FieldType = 'keyword' | 'text' | 'long' | 'double' | 'date' | 'boole
 export interface IndexDefinition {
   readonly name: string;
   readonly fields: Readonly<Record<string, FieldType>>;
+  /**
+   * Objects whose subfields are not known in advance (e.g. an event's free-form `properties`):
+   * every subfield under these paths is indexed by the type of the first value seen for it —
+   * strings and booleans as `keyword` (strings longer than 256 characters are kept but not
+   * indexed), numbers as `double` (a later value that is not a number is kept but not indexed).
+   * Nothing else outside `fields` is indexed (the mapping stays `dynamic: false`).
+   */
+  readonly dynamicObjects?: readonly string[];
 }
+
+export type AggregationInterval = 'minute' | 'hour' | 'day';
+
+export interface AggregationRequest {
+  /** All must hold (as in SearchQuery). */
+  readonly filters?: readonly SearchFilter[];
+  /** The date field that places a document in a time bucket. */
+  readonly timeField: string;
+  /** Fixed UTC intervals: buckets start on whole minutes, hours or days (UTC midnight). */
+  readonly interval: AggregationInterval;
+  /**
+   * Only documents with `from <= timeField < to` count (ISO-8601 instants). Every interval that
+   * overlaps the range is answered, empty ones with count 0; the first and last bucket may be
+   * partial when the bounds are not on interval boundaries.
+   */
+  readonly range: { readonly from: string; readonly to: string };
+  /**
+   * Splits each time bucket by the values of this field: the `size` most frequent (default 10),
+   * ties by ascending value; documents without a value are in no group.
+   */
+  readonly groupBy?: { readonly field: string; readonly size?: number };
+  /** Also sum this numeric field (per bucket and per group); documents without it add 0. */
+  readonly sum?: string;
+}
+
+export interface AggregationGroup {
+  /** The field's value: a string for keyword fields, a number for numeric ones. */
+  readonly key: string | number;
+  readonly count: number;
+  readonly sum?: number;
+}
+
+export interface AggregationBucket {
+  /** Start of the interval, ISO-8601 UTC with milliseconds (`2024-05-01T10:00:00.000Z`). */
+  readonly start: string;
+  readonly count: number;
+  readonly sum?: number;
+  /** With groupBy: the top groups, most frequent first. */
+  readonly groups?: readonly AggregationGroup[];
+  /** With groupBy: documents in this bucket whose value is outside the top groups. */
+  readonly otherCount?: number;
+}
+
+export interface AggregationResult {
+  /** Every interval overlapping the range, in ascending order. */
+  readonly buckets: readonly AggregationBucket[];
+}
+
+/**
+ * An aggregation the index cannot answer as asked (e.g. a sum over a field that is not numeric).
+ * The caller's request is wrong, not the index: HTTP handlers answer 400.
+ */
+export class AggregationRequestError extends Error {
+  constructor(
+    readonly field: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'AggregationRequestError';
+  }
+}
+
+/** Most time buckets one aggregation may answer (OpenSearch caps all buckets at 65,535). */
+export const maxAggregationBuckets = 2_000;
+/** Most groups per time bucket. */
+export const maxAggregationGroups = 25;
 
 /** The search projection port: OpenSearch in AWS and with services, in memory when embedded. */
 export interface SearchIndex {
@@ -50,6 +126,18 @@ export interface SearchIndex {
   get<T>(index: string, id: string): Promise<T | undefined>;
   delete(index: string, id: string): Promise<void>;
   search<T>(index: string, query: SearchQuery): Promise<SearchHits<T>>;
+  /**
+   * Counts (and sums) per time interval, optionally per group. A missing index answers empty
+   * buckets (an app that has sent nothing yet has no index). Throws AggregationRequestError for
+   * a request the index cannot answer as asked.
+   */
+  aggregate(index: string, request: AggregationRequest): Promise<AggregationResult>;
+  /**
+   * Deletes every document matching all filters in the indices matching `indexPattern` (a name,
+   * `*` wildcards allowed); missing indices are no error. Answers how many were deleted.
+   * For retention jobs: expensive on large indices, so run it on a schedule, not per request.
+   */
+  deleteWhere(indexPattern: string, filters: readonly SearchFilter[]): Promise<number>;
   /** Makes recent writes visible to search (tests and read-your-writes paths). */
   refresh(index: string): Promise<void>;
   close(): Promise<void>;
