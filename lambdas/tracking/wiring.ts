@@ -1,7 +1,15 @@
+import { logger } from '../platform/observability';
 import { sqlPool } from '../platform/sql/pool';
 import { platform } from '../platform/wiring';
+import { InMemoryAggregateStore } from './adapters/in-memory-aggregate-store';
 import { InMemoryUserTagStore } from './adapters/in-memory-user-tag-store';
+import { APP_EVENT_TABLES, MySqlMinuteRollup } from './adapters/mysql-aggregate-rollup';
+import { MySqlAggregateStore } from './adapters/mysql-aggregate-store';
+import { MySqlAppEventMinuteCounts } from './adapters/mysql-app-event-aggregate-counts';
 import { MySqlUserTagStore } from './adapters/mysql-user-tag-store';
+import type { AggregateStore } from './domain/aggregates';
+import type { AppEventMinuteCounts } from './domain/ingest-metrics';
+import type { MinuteRollup } from './domain/retention';
 import type { UserTagStore } from './domain/user-tag-store';
 
 let store: Promise<UserTagStore> | undefined;
@@ -14,3 +22,65 @@ export function userTagStore(): Promise<UserTagStore> {
       : sqlPool().then((pool) => new MySqlUserTagStore(pool));
   return store;
 }
+
+let aggregates: Promise<AggregateStore> | undefined;
+
+/** The tag aggregates for this container: MySQL in AWS and with services, in memory embedded. */
+export function aggregateStore(): Promise<AggregateStore> {
+  aggregates ??=
+    platform.backend() === 'embedded'
+      ? Promise.resolve(new InMemoryAggregateStore())
+      : sqlPool().then((pool) => new MySqlAggregateStore(pool));
+  return aggregates;
+}
+
+/** Roll-up and retention of the app-event minute counts (app_event_minutes → app_event_hours). */
+export async function appEventMinuteRollup(): Promise<MinuteRollup> {
+  if (platform.backend() === 'embedded') return embeddedAppEventMinutes();
+  return new MySqlMinuteRollup(await sqlPool(), APP_EVENT_TABLES);
+}
+
+/** App events per app and minute, for the ingest metrics. */
+export async function appEventMinuteCounts(): Promise<AppEventMinuteCounts> {
+  if (platform.backend() === 'embedded') return embeddedAppEventMinutes();
+  return new MySqlAppEventMinuteCounts(await sqlPool());
+}
+
+/**
+ * The embedded backend keeps app-event counts in the app-events store's memory; retention and the
+ * ingest metrics use it when it offers the roll-up and per-app reads, and otherwise see no app
+ * events (a warning says so once) rather than failing the whole retention run.
+ */
+async function embeddedAppEventMinutes(): Promise<MinuteRollup & AppEventMinuteCounts> {
+  const store: unknown = await embeddedAppEventStore();
+  if (isRollupAndCounts(store)) return store;
+  if (!warnedNoEmbeddedAppEvents) {
+    warnedNoEmbeddedAppEvents = true;
+    logger.warn('embedded app-event counts offer no roll-up/per-app reads; app events are left out of retention and metrics');
+  }
+  return noAppEventMinutes;
+}
+
+let warnedNoEmbeddedAppEvents = false;
+
+async function embeddedAppEventStore(): Promise<unknown> {
+  const { appEventAggregates } = await import('./app-events-wiring');
+  return appEventAggregates();
+}
+
+function isRollupAndCounts(store: unknown): store is MinuteRollup & AppEventMinuteCounts {
+  const s = store as Partial<Record<keyof (MinuteRollup & AppEventMinuteCounts), unknown>> | undefined;
+  return (
+    typeof s?.newestMinute === 'function' &&
+    typeof s.rollUpMinutesBefore === 'function' &&
+    typeof s.deleteHoursBefore === 'function' &&
+    typeof s.perApp === 'function'
+  );
+}
+
+const noAppEventMinutes: MinuteRollup & AppEventMinuteCounts = {
+  newestMinute: async () => undefined,
+  rollUpMinutesBefore: async () => ({ minutes: 0, rows: 0 }),
+  deleteHoursBefore: async () => 0,
+  perApp: async () => new Map(),
+};

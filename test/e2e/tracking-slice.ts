@@ -1,5 +1,8 @@
 import { randomBytes } from 'node:crypto';
 
+/** An /aggregates answer, or a problem (then `errors`). */
+type AggregatesBody = { columns: string[]; rows: string[][]; errors: { path: string; message: string }[] };
+
 interface Problem {
   errors: { path: string }[];
 }
@@ -59,7 +62,7 @@ export function describeTrackingSlice(
 
       const limited = await post(`/user_profiles/${cookie}?time_range=${range}&limit=1`, '{}');
       expect(JSON.parse(await limited.text())).toEqual({ cookie, views: [JSON.parse(tags[1])], buys: [JSON.parse(tags[2])] });
-    });
+    }, 30_000);
 
     it('refuses bad input with problem+json and stores nothing from it', async () => {
       const bad = await post('/user_tags', tags[0].replace('"VIEW"', '"CLICK"'));
@@ -73,6 +76,98 @@ export function describeTrackingSlice(
 
       const notFound = await post('/no_such_route', '{}');
       expect(notFound.status).toBe(404);
+    });
+
+    // Tags for the aggregates, in other minutes than the profile tags above (which are in minute
+    // 00:00 and count too). Prices at the int32 maximum make SUM_PRICE outgrow 32 bits.
+    const aggregateTags = [
+      ['00:01:10.000', 'VIEW', 'o1', 'b1', 'c1', 2147483647],
+      ['00:01:50.000', 'VIEW', 'o1', 'b1', 'c2', 2147483647],
+      ['00:03:00.000', 'VIEW', 'o2', 'b2', 'c1', 1],
+      ['00:02:59.999', 'BUY', 'o1', 'b1', 'c1', 40],
+    ].map(
+      ([time, action, origin, brand, category, price]) =>
+        `{"time":"2022-03-01T${time}Z","cookie":"${cookie}-aggr","country":"PL","device":"PC","action":"${action}","origin":"${origin}","product_info":{"product_id":7,"brand_id":"${brand}","category_id":"${category}","price":${price}}}`,
+    );
+    const aggregates = async (query: string) => {
+      const res = await post(`/aggregates?${query}`, '{"columns":[],"rows":[]}');
+      return { status: res.status, contentType: res.headers.get('content-type'), body: (await res.json()) as AggregatesBody };
+    };
+    const fourMinutes = 'time_range=2022-03-01T00:00:00_2022-03-01T00:04:00';
+
+    it('answers /aggregates per minute for every filter combination, values as strings, empty minutes "0"', async () => {
+      for (const tag of aggregateTags) expect((await post('/user_tags', tag)).status).toBe(204);
+      const expected = {
+        columns: ['1m_bucket', 'action', 'count', 'sum_price'],
+        rows: [
+          ['2022-03-01T00:00:00', 'VIEW', '3', '355'],
+          ['2022-03-01T00:01:00', 'VIEW', '2', '4294967294'],
+          ['2022-03-01T00:02:00', 'VIEW', '0', '0'],
+          ['2022-03-01T00:03:00', 'VIEW', '1', '1'],
+        ],
+      };
+      const all = await eventually(async () => {
+        const answer = await aggregates(`${fourMinutes}&action=VIEW&aggregates=COUNT&aggregates=SUM_PRICE`);
+        return JSON.stringify(answer.body) === JSON.stringify(expected) ? answer : undefined;
+      }, 30_000);
+      expect(all.status).toBe(200);
+      expect(all.contentType).toBe('application/json');
+
+      // filters in the fixed column order, aggregates in query order
+      expect(
+        (await aggregates(`${fourMinutes}&action=VIEW&aggregates=SUM_PRICE&aggregates=COUNT&brand_id=b1&origin=o1`)).body,
+      ).toEqual({
+        columns: ['1m_bucket', 'action', 'origin', 'brand_id', 'sum_price', 'count'],
+        rows: [
+          ['2022-03-01T00:00:00', 'VIEW', 'o1', 'b1', '100', '1'],
+          ['2022-03-01T00:01:00', 'VIEW', 'o1', 'b1', '4294967294', '2'],
+          ['2022-03-01T00:02:00', 'VIEW', 'o1', 'b1', '0', '0'],
+          ['2022-03-01T00:03:00', 'VIEW', 'o1', 'b1', '0', '0'],
+        ],
+      });
+      expect((await aggregates(`${fourMinutes}&action=BUY&aggregates=COUNT&category_id=c1&brand_id=b1`)).body).toEqual({
+        columns: ['1m_bucket', 'action', 'brand_id', 'category_id', 'count'],
+        rows: [
+          ['2022-03-01T00:00:00', 'BUY', 'b1', 'c1', '0'],
+          ['2022-03-01T00:01:00', 'BUY', 'b1', 'c1', '0'],
+          ['2022-03-01T00:02:00', 'BUY', 'b1', 'c1', '1'],
+          ['2022-03-01T00:03:00', 'BUY', 'b1', 'c1', '0'],
+        ],
+      });
+      const oneMinute = 'time_range=2022-03-01T00:00:00_2022-03-01T00:01:00';
+      expect(
+        (await aggregates(`${oneMinute}&action=BUY&aggregates=SUM_PRICE&origin=o2&brand_id=b1&category_id=c2`)).body,
+      ).toEqual({
+        columns: ['1m_bucket', 'action', 'origin', 'brand_id', 'category_id', 'sum_price'],
+        rows: [['2022-03-01T00:00:00', 'BUY', 'o2', 'b1', 'c2', '999']],
+      });
+      expect((await aggregates(`${oneMinute}&action=VIEW&aggregates=COUNT&category_id=c2`)).body.rows).toEqual([
+        ['2022-03-01T00:00:00', 'VIEW', 'c2', '1'],
+      ]);
+    }, 40_000);
+
+    it('refuses bad /aggregates parameters with a problem naming the field', async () => {
+      const cases: [string, string][] = [
+        ['action=VIEW&aggregates=COUNT', 'query.time_range'],
+        ['time_range=2022-03-01T00:00:00_2022-03-01T00:11:00&action=VIEW&aggregates=COUNT', 'query.time_range'],
+        ['time_range=2022-03-01T00:00:30_2022-03-01T00:01:30&action=VIEW&aggregates=COUNT', 'query.time_range'],
+        ['time_range=2022-03-01T00:02:00_2022-03-01T00:01:00&action=VIEW&aggregates=COUNT', 'query.time_range'],
+        ['time_range=2022-03-01 00:00:00_2022-03-01T00:01:00&action=VIEW&aggregates=COUNT', 'query.time_range'],
+        [`${fourMinutes}&action=CLICK&aggregates=COUNT`, 'query.action'],
+        [`${fourMinutes}&action=VIEW&aggregates=COUNT&aggregates=AVG`, 'query.aggregates'],
+        [`${fourMinutes}&action=VIEW`, 'query.aggregates'],
+        [`${fourMinutes}&action=VIEW&aggregates=COUNT&origin=`, 'query.origin'],
+      ];
+      for (const [query, path] of cases) {
+        const answer = await aggregates(query);
+        expect([query, answer.status, answer.contentType]).toEqual([query, 400, 'application/problem+json']);
+        expect(answer.body.errors.map((e: { path: string }) => e.path)).toEqual([path]);
+      }
+    });
+
+    it('runs the ingest metrics schedule', async () => {
+      const res = await fetch(`${runtime.url}/__local/schedules/tracking-ingest-metrics`, { method: 'POST' });
+      expect(res.status).toBe(200);
     });
 
     it('runs the manifest schedule with the scheduler payload', async () => {

@@ -23,5 +23,7 @@ export function parseTimeRange(value: string): TimeRange | string {
 function parseUtc(text: string): number | undefined {
   if (!PROFILE_TIME.test(text)) return undefined;
   const ms = Date.parse(`${text}Z`);
-  return Number.isNaN(ms) ? undefined : ms;
+  // Date.parse rolls 2022-02-31 over to March 3rd: refuse a date that does not print back the same.
+  if (Number.isNaN(ms) || new Date(ms).toISOString().slice(0, 19) !== text.slice(0, 19)) return undefined;
+  return ms;
 }

@@ -1,0 +1,28 @@
+import { topicConsumer } from '../../platform/topic-consumer';
+import type { AggregatableTag } from '../domain/aggregates';
+import { tagTimeMs, userTagSchema } from '../domain/user-tag';
+import { aggregateStore } from '../wiring';
+
+/** The consumer group of this projection (manifest: tracking-aggregate-tags). */
+export const TAG_AGGREGATES_GROUP = 'tracking-tag-aggregates';
+
+/**
+ * Consumer of tracking.user-tags (group tracking-tag-aggregates): adds each tag to the minute
+ * aggregates of every filter combination, in the minute of the tag's own time. Exactly once:
+ * the increments and this group's offsets commit in one transaction, so a redelivered batch
+ * (whole or in part) changes nothing.
+ */
+export const handler = topicConsumer({ operation: 'aggregateUserTags', schema: userTagSchema }, async (records) => {
+  const tags: AggregatableTag[] = records.map((record) => ({
+    topic: record.topic,
+    partition: record.partition,
+    offset: record.offset,
+    action: record.value.action,
+    origin: record.value.origin,
+    brandId: record.value.product_info.brand_id,
+    categoryId: record.value.product_info.category_id,
+    price: record.value.product_info.price,
+    timeMs: tagTimeMs(record.value),
+  }));
+  await (await aggregateStore()).addTags(TAG_AGGREGATES_GROUP, tags);
+});
