@@ -116,14 +116,14 @@ export const manifest: Manifest = {
       name: 'tracking-apply-retention',
       capability: 'tracking',
       description:
-        'Deletes profile tags and minute aggregates older than 24 h of logical time, after rolling minutes up into hours.',
+        'Deletes profile tags and minute aggregates older than 24 h of logical time (after rolling minutes into hours) and app events older than 90 days.',
       entry: 'lambdas/tracking/handlers/apply-retention.ts',
       memoryMb: 256,
       timeoutSeconds: 300,
       schedules: [
         { name: 'tracking-retention', expression: 'rate(15 minutes)', description: 'Roll-ups and retention of tracking data' },
       ],
-      uses: ['sql'],
+      uses: ['sql', 'search'],
     },
     {
       name: 'tracking-publish-ingest-metrics',
@@ -142,7 +142,8 @@ export const manifest: Manifest = {
       entry: 'lambdas/tracking/handlers/authorize-app.ts',
       memoryMb: 256,
       timeoutSeconds: 5,
-      authorizer: { identitySource: ['$request.header.x-api-key', '$request.path.appId'], resultTtlSeconds: 300 },
+      // One cached answer per key and path: the answer depends on both (a key only opens its own app).
+      authorizer: { identitySource: ['$request.header.x-api-key', '$context.path'], resultTtlSeconds: 300 },
       uses: ['sql'],
     },
     {

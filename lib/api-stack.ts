@@ -1,11 +1,12 @@
-import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpLambdaAuthorizer, HttpLambdaResponseType } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
-import { type FunctionSpec, type Manifest, routesOf } from '../lambdas/platform/manifest-types';
+import { type FunctionSpec, type HttpRouteSpec, type Manifest, routesOf } from '../lambdas/platform/manifest-types';
 import type { StageConfig } from './config/stages';
 import { constructIdOf } from './functions-stack';
 
@@ -38,14 +39,15 @@ const accessLogFormat = AccessLogFormat.custom(
 
 /**
  * The public HTTPS API: an API Gateway HTTP API whose routes are the manifest's routes, each a
- * Lambda proxy integration (payload format 2.0, the shape the local runtime also produces). The
+ * Lambda proxy integration (payload format 2.0, the shape the local runtime also produces),
+ * behind the route's Lambda authorizer when the manifest names one. The
  * `$default` stage throttles with the stage config and writes JSON access logs to CloudWatch.
  */
 export class ApiStack extends Stack {
   readonly api: apigw.HttpApi;
   readonly stage: apigw.HttpStage;
-  /** Every route with the manifest function behind it. */
-  readonly routes: { readonly fn: FunctionSpec; readonly route: apigw.HttpRoute }[] = [];
+  /** Every route with the manifest function and route spec behind it. */
+  readonly routes: { readonly fn: FunctionSpec; readonly spec: HttpRouteSpec; readonly route: apigw.HttpRoute }[] = [];
 
   constructor(scope: Construct, id: string, props: ApiStackProps) {
     super(scope, id, props);
@@ -70,16 +72,40 @@ export class ApiStack extends Stack {
       detailedMetricsEnabled: true,
     });
 
-    // One integration per function, shared by all its routes.
+    // One integration per function, shared by all its routes; one authorizer per authorizer function.
     const integrations = new Map<string, HttpLambdaIntegration>();
+    const authorizers = new Map<string, HttpLambdaAuthorizer>();
+    const authorizerFor = (name: string): HttpLambdaAuthorizer => {
+      let authorizer = authorizers.get(name);
+      if (!authorizer) {
+        const spec = props.manifest.functions.find((f) => f.name === name)?.authorizer;
+        if (!spec) throw new Error(`${name} is not an authorizer function in the manifest`);
+        // REQUEST authorizer, payload 2.0, simple responses ({isAuthorized, context}), cached by
+        // API Gateway per identity-source values; the local runtime does the same.
+        authorizer = new HttpLambdaAuthorizer(`${constructIdOf(name)}Authorizer`, props.functionOf(name), {
+          authorizerName: name,
+          responseTypes: [HttpLambdaResponseType.SIMPLE],
+          identitySource: [...spec.identitySource],
+          resultsCacheTtl: Duration.seconds(spec.resultTtlSeconds),
+        });
+        authorizers.set(name, authorizer);
+      }
+      return authorizer;
+    };
     for (const { fn, route } of routesOf(props.manifest)) {
       let integration = integrations.get(fn.name);
       if (!integration) {
         integration = new HttpLambdaIntegration(`${constructIdOf(fn.name)}Integration`, props.functionOf(fn.name));
         integrations.set(fn.name, integration);
       }
-      for (const created of this.api.addRoutes({ path: route.path, methods: [apigw.HttpMethod[route.method]], integration })) {
-        this.routes.push({ fn, route: created });
+      const authorizer = route.authorizer ? authorizerFor(route.authorizer) : undefined;
+      for (const created of this.api.addRoutes({
+        path: route.path,
+        methods: [apigw.HttpMethod[route.method]],
+        integration,
+        ...(authorizer ? { authorizer } : {}),
+      })) {
+        this.routes.push({ fn, spec: route, route: created });
       }
     }
 

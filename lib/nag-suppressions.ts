@@ -36,12 +36,14 @@ export function applyNagSuppressions(stacks: EventlineStacks): void {
   acknowledgeSearchIndices(stacks.schema.indexes.handler, stacks.data.search.domainArn);
 
   // --- API ------------------------------------------------------------------------------------
-  for (const { fn, route } of stacks.api.routes) {
-    if (fn.capability !== 'tracking') continue; // every other capability must bring an authorizer
+  for (const { fn, spec, route } of stacks.api.routes) {
+    // Only the Allezon contract's routes are public; every other route must bring an authorizer
+    // (the app-event routes have the app-key Lambda authorizer, so APIG4 passes for them).
+    if (fn.capability !== 'tracking' || spec.authorizer) continue;
     acknowledge(
       route,
       'AwsSolutions-APIG4',
-      'Allezon tracking routes are public by specification: the external scorer calls them without credentials. The stage throttles them; inputs are validated by the handlers.',
+      'The Allezon contract is a public unauthenticated API: the external scorer calls these routes without credentials. The stage throttles them; inputs are validated by the handlers.',
     );
   }
 

@@ -90,7 +90,8 @@ export class ObservabilityStack extends Stack {
 
   /** A capability's own widgets, as its manifest section declares them (business metrics first). */
   private capabilitySection(section: DashboardSectionSpec, props: ObservabilityStackProps): void {
-    const toMetric = (spec: DashboardMetricSpec): cloudwatch.IMetric => {
+    // Math expressions on one graph need distinct ids: m0, m1, ... by position.
+    const toMetric = (spec: DashboardMetricSpec, index: number): cloudwatch.IMetric => {
       switch (spec.kind) {
         case 'custom': {
           const sum = new cloudwatch.Metric({
@@ -103,8 +104,8 @@ export class ObservabilityStack extends Stack {
           });
           return spec.perSecond
             ? new cloudwatch.MathExpression({
-                expression: 'm / 60',
-                usingMetrics: { m: sum },
+                expression: `m${index} / 60`,
+                usingMetrics: { [`m${index}`]: sum },
                 label: spec.label,
                 period: oneMinute,
               })

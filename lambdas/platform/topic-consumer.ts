@@ -50,7 +50,26 @@ export function topicConsumer<T>(
     .use(logMetrics(metrics));
 }
 
-async function deadLetter(bus: EventBus, consumer: string, poison: { record: PoisonRecord; reason: string }[]): Promise<void> {
+/**
+ * Dead-letters records that decoded fine but can never be processed (e.g. a store refused them
+ * for good), from inside a consumer's `handle`, so the rest of the batch goes on without them.
+ * Transient failures must throw instead (the whole batch is retried). If publishing the dead
+ * letters fails, this throws and the batch is retried: a record is never silently dropped.
+ */
+export async function deadLetterRecords(
+  consumer: string,
+  failed: readonly { readonly record: PoisonRecord; readonly reason: string }[],
+): Promise<void> {
+  if (failed.length === 0) return;
+  await deadLetter(await platform.bus(), consumer, failed);
+  metrics.addMetric('RecordsDeadLettered', MetricUnit.Count, failed.length);
+}
+
+async function deadLetter(
+  bus: EventBus,
+  consumer: string,
+  poison: readonly { readonly record: PoisonRecord; readonly reason: string }[],
+): Promise<void> {
   const deadLetteredAt = new Date().toISOString();
   const records = poison.map(({ record, reason }) => {
     const letter: DeadLetter = {

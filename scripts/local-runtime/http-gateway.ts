@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { Handler } from 'aws-lambda';
 import { buildHttpApiEvent, decodePathSegments, type IncomingHttpRequest, newApiGatewayRequestId } from './apigw-event';
 import { type GatewayResponse, gatewayResponses, toGatewayResponse } from './apigw-response';
+import type { LocalAuthorizers } from './lambda-authorizer';
 import { invokeHandler } from './lambda-invoker';
 import type { RouteTable } from './route-matcher';
 import { describeError, type RuntimeLogger } from './runtime-logger';
@@ -23,6 +24,8 @@ export interface HttpGatewayOptions {
   readonly handlers: ReadonlyMap<string, Handler>;
   readonly logger: RuntimeLogger;
   readonly adminRoutes?: AdminRoutes;
+  /** The manifest's Lambda authorizers, for routes that name one. */
+  readonly authorizers?: LocalAuthorizers;
   readonly integrationTimeoutMs?: number;
   readonly maxRequestBodyBytes?: number;
 }
@@ -113,6 +116,14 @@ export function createHttpGateway(options: HttpGatewayOptions): HttpGateway {
       receivedAt,
     };
     const event = buildHttpApiEvent(request, { routeKey, pathParameters: match.pathParameters }, requestId);
+    const authorizerName = match.compiled.route.authorizer;
+    if (authorizerName) {
+      if (!options.authorizers) throw new Error(`route ${routeKey} needs authorizer ${authorizerName}, but none is loaded`);
+      const decision = await options.authorizers.authorize(authorizerName, event);
+      if (decision.kind === 'rejected') return { response: decision.response, target: authorizerName };
+      // Where API Gateway puts a Lambda authorizer's context for the integration.
+      Object.assign(event.requestContext, { authorizer: { lambda: decision.context } });
+    }
     if (Buffer.byteLength(JSON.stringify(event)) > MAX_INVOKE_PAYLOAD_BYTES) {
       // In AWS, Lambda refuses an event over 6 MB (a large binary body grows by a third in base64),
       // so the request fails there; failing it here keeps local and cloud alike.

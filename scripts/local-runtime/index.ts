@@ -14,6 +14,7 @@ import { type DeadLetterSink, JsonLinesDeadLetterSink } from './dead-letters';
 import { type LoadHandler, REPO_ROOT, requireHandlerFrom } from './handler-loader';
 import { createHttpGateway } from './http-gateway';
 import { type KafkaEventSource, type KafkaPollers, type RetryBackoff, startKafkaPollers } from './kafka-poller';
+import { LocalAuthorizers } from './lambda-authorizer';
 import { RouteTable } from './route-matcher';
 import { consoleRuntimeLogger, type RuntimeLogger } from './runtime-logger';
 import { type LocalScheduler, type ScheduledRun, startScheduler } from './scheduler';
@@ -99,6 +100,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   const handlers = await loadAll(manifest, options.loadHandler ?? requireHandlerFrom());
 
   const routes = new RouteTable(routesOf(manifest));
+  const authorizers = new LocalAuthorizers({ functions: manifest.functions, handlers, logger });
   const scheduler: LocalScheduler = startScheduler({
     schedules: schedulesOf(manifest),
     handlers,
@@ -110,6 +112,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     handlers,
     logger,
     adminRoutes: localAdminRoutes(scheduler),
+    authorizers,
     integrationTimeoutMs: options.integrationTimeoutMs,
   });
 

@@ -27,7 +27,7 @@ describe('dashboard', () => {
   it('plots tags/s and events/s from the Powertools metrics of the tracking service', () => {
     expect(body).toMatch(/\\"Eventline\\",\\"ingestUserTag2xx\\",\\"service\\",\\"tracking\\"/);
     expect(body).toContain('AppEventsAccepted');
-    expect(body).toContain('m / 60');
+    expect(body).toContain('m0 / 60');
   });
 
   it('plots the offset lag of every consumer group and the p99 of every query function', () => {

@@ -16,6 +16,11 @@ function authorizedAppId(event: APIGatewayProxyEventV2): string | undefined {
   return typeof lambda?.appId === 'string' ? lambda.appId : undefined;
 }
 
+function isUnavailable(error: unknown): boolean {
+  const status = (error as { meta?: { statusCode?: number } }).meta?.statusCode;
+  return status === 503 || status === 429;
+}
+
 /** The port names request parts; the client knows them as query parameters. */
 const parameterOf: Record<string, string> = { groupBy: 'group_by', sum: 'sum', from: 'from', to: 'to', interval: 'interval' };
 
@@ -42,6 +47,8 @@ export const handler = httpRoute({ operation: 'queryAnalytics', path }, async ({
       const name = parameterOf[error.field] ?? error.field;
       throw Problems.validation(`1 problem(s) in the query: query.${name}`, [{ path: `query.${name}`, message: error.message }]);
     }
+    // OpenSearch busy or a fresh index's shards not yet allocated: the client should retry.
+    if (isUnavailable(error)) throw Problems.unavailable('the search cluster is busy or starting, retry shortly');
     throw error;
   }
 });
