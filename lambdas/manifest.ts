@@ -1,4 +1,4 @@
-import type { Manifest } from './platform/manifest-types';
+import type { KafkaSubscriptionSpec, Manifest } from './platform/manifest-types';
 
 /** Topic names, so handlers and the manifest spell them one way. */
 export const Topics = {
@@ -8,6 +8,24 @@ export const Topics = {
   /** Records a consumer can never process (bad JSON, schema violation), with the reason. */
   deadLetters: 'platform.dead-letters',
 } as const;
+
+/**
+ * Every sink consumes the same way: from the start of the log, batches within a second, and a
+ * batch that keeps failing (a store is down; poison records are dead-lettered by the handler) is
+ * retried 10 times with backoff, Lambda's most with an on-failure destination, before its offsets
+ * go to that destination for a replay from Kafka.
+ */
+function sinkSubscription(topic: string, consumerGroup: string, batchSize: number): KafkaSubscriptionSpec {
+  return {
+    topic,
+    consumerGroup,
+    batchSize,
+    maxBatchingWindowSeconds: 1,
+    retryAttempts: 10,
+    deadLetter: true,
+    startingPosition: 'TRIM_HORIZON',
+  };
+}
 
 /**
  * Eventline's one manifest: every function with its triggers, every topic. The CDK app and the
@@ -63,20 +81,7 @@ export const manifest: Manifest = {
       entry: 'lambdas/tracking/handlers/store-user-tags.ts',
       memoryMb: 512,
       timeoutSeconds: 60,
-      subscriptions: [
-        {
-          topic: Topics.userTags,
-          consumerGroup: 'tracking-profile-store',
-          batchSize: 500,
-          maxBatchingWindowSeconds: 1,
-          // Poison records are dead-lettered by the handler itself; a whole batch fails only when a
-          // store is down, so it is retried (with backoff) as long as Lambda allows before it
-          // goes to the on-failure queue, which keeps the offsets for a replay from Kafka.
-          retryAttempts: 10,
-          deadLetter: true,
-          startingPosition: 'TRIM_HORIZON',
-        },
-      ],
+      subscriptions: [sinkSubscription(Topics.userTags, 'tracking-profile-store', 500)],
       uses: ['sql', 'bus'],
       produces: [Topics.deadLetters],
     },
@@ -88,17 +93,7 @@ export const manifest: Manifest = {
       entry: 'lambdas/tracking/handlers/aggregate-user-tags.ts',
       memoryMb: 512,
       timeoutSeconds: 60,
-      subscriptions: [
-        {
-          topic: Topics.userTags,
-          consumerGroup: 'tracking-tag-aggregates',
-          batchSize: 1000,
-          maxBatchingWindowSeconds: 1,
-          retryAttempts: 10,
-          deadLetter: true,
-          startingPosition: 'TRIM_HORIZON',
-        },
-      ],
+      subscriptions: [sinkSubscription(Topics.userTags, 'tracking-tag-aggregates', 1000)],
       uses: ['sql', 'bus'],
       produces: [Topics.deadLetters],
     },
@@ -165,17 +160,7 @@ export const manifest: Manifest = {
       entry: 'lambdas/tracking/handlers/index-app-events.ts',
       memoryMb: 512,
       timeoutSeconds: 60,
-      subscriptions: [
-        {
-          topic: Topics.appEvents,
-          consumerGroup: 'tracking-app-event-index',
-          batchSize: 1000,
-          maxBatchingWindowSeconds: 1,
-          retryAttempts: 10,
-          deadLetter: true,
-          startingPosition: 'TRIM_HORIZON',
-        },
-      ],
+      subscriptions: [sinkSubscription(Topics.appEvents, 'tracking-app-event-index', 1000)],
       uses: ['search', 'bus'],
       produces: [Topics.deadLetters],
     },
@@ -186,17 +171,7 @@ export const manifest: Manifest = {
       entry: 'lambdas/tracking/handlers/aggregate-app-events.ts',
       memoryMb: 512,
       timeoutSeconds: 60,
-      subscriptions: [
-        {
-          topic: Topics.appEvents,
-          consumerGroup: 'tracking-app-event-aggregates',
-          batchSize: 1000,
-          maxBatchingWindowSeconds: 1,
-          retryAttempts: 10,
-          deadLetter: true,
-          startingPosition: 'TRIM_HORIZON',
-        },
-      ],
+      subscriptions: [sinkSubscription(Topics.appEvents, 'tracking-app-event-aggregates', 1000)],
       uses: ['sql', 'bus'],
       produces: [Topics.deadLetters],
     },
