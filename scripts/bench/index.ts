@@ -1,73 +1,48 @@
 /**
- * `npm run bench`: POST /user_tags through the local runtime (embedded and services backends)
- * against a bare Node HTTP server answering 204, measured in the same run. Prints one line per
- * subject and the ratios; docs/PERFORMANCE.md records the figures.
- *
- *   npm run bench                 all subjects (services backend needs `npm run services:up`)
- *   BENCH_REQUESTS=20000 npm run bench
+ * `npm run bench`: every benchmark, one after the other, each in its own process (its own
+ * database, topic prefix and runtime). `npm run bench -- <name> [<name>...]` runs the named ones.
+ * Figures go to the console and to `.local/bench/<name>-<time>.json`; docs/PERFORMANCE.md
+ * records them with the command that produced them. Needs `npm run services:up`.
  */
-import { randomBytes } from 'node:crypto';
-import { startRuntimeProcess } from '../local-runtime/spawn-runtime';
-import { type LoadRequest, type LoadResult, runLoad, startBareServer } from './load';
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { ROOT } from './bench-env';
 
-const total = Number(process.env.BENCH_REQUESTS ?? 5000);
-const concurrency = Number(process.env.BENCH_CONCURRENCY ?? 32);
-const warmup = Math.min(500, total);
+/** name → script, in the order `npm run bench` runs them (cheapest first). */
+const BENCHMARKS: Readonly<Record<string, { script: string; what: string }>> = {
+  ingest: { script: 'ingest.ts', what: 'POST /user_tags throughput and latency vs a bare Node server' },
+  consumers: {
+    script: 'consumers.ts',
+    what: 'tags applied per second into MySQL (profiles + aggregates) vs a raw multi-row insert',
+  },
+  queries: { script: 'queries.ts', what: '/user_profiles and /aggregates latency over 1 M stored tags' },
+  allezon: {
+    script: 'allezon.ts',
+    what: 'Allezon mixed run (default 1000 tags/s for 60 s): latency, drops, correctness and visibility',
+  },
+};
 
-const tagRequest = (i: number): LoadRequest => ({
-  method: 'POST',
-  path: '/user_tags',
-  body: JSON.stringify({
-    time: new Date(Date.UTC(2022, 2, 1) + i).toISOString(),
-    cookie: `bench-cookie-${i % 1000}`,
-    country: 'PL',
-    device: 'PC',
-    action: i % 10 === 0 ? 'BUY' : 'VIEW',
-    origin: `origin-${i % 50}`,
-    product_info: { product_id: i % 5000, brand_id: `brand-${i % 25}`, category_id: `cat-${i % 7}`, price: 100 + (i % 900) },
-  }),
-});
-
-const line = (name: string, r: LoadResult) =>
-  `${name.padEnd(34)} ${r.perSecond.toFixed(0).padStart(7)} req/s   p50 ${r.p50Ms.toFixed(2).padStart(7)} ms   p99 ${r.p99Ms
-    .toFixed(2)
-    .padStart(7)} ms   statuses ${JSON.stringify(r.statuses)}`;
-
-async function measure(url: string): Promise<LoadResult> {
-  await runLoad(url, warmup, concurrency, tagRequest);
-  return runLoad(url, total, concurrency, tagRequest);
-}
-
-async function main(): Promise<void> {
-  console.log(`POST /user_tags: ${total} requests, ${concurrency} concurrent, after ${warmup} warm-up requests\n`);
-  const bare = await startBareServer();
-  const baseline = await measure(bare.url);
-  await bare.close();
-  console.log(line('baseline: bare node http 204', baseline));
-
-  const run = randomBytes(3).toString('hex');
-  const subjects: [string, Record<string, string>][] = [
-    ['local runtime, embedded backend', { EVENTLINE_BACKEND: 'embedded' }],
-    [
-      'local runtime, services (Kafka)',
-      { EVENTLINE_BACKEND: 'services', EVENTLINE_TOPIC_PREFIX: `bench-${run}.`, EVENTLINE_MYSQL_DATABASE: `eventline_bench` },
-    ],
-  ];
-  for (const [name, env] of subjects) {
-    const runtime = await startRuntimeProcess(env);
-    try {
-      const result = await measure(runtime.url);
-      console.log(line(name, result));
-      console.log(
-        `${''.padEnd(34)} ratio to baseline: throughput ×${(result.perSecond / baseline.perSecond).toFixed(2)}, p99 ×${(result.p99Ms / baseline.p99Ms).toFixed(1)}`,
-      );
-    } finally {
-      await runtime.stop();
-    }
+function main(): number {
+  const requested = process.argv.slice(2);
+  const unknown = requested.filter((name) => !(name in BENCHMARKS));
+  if (unknown.length > 0) {
+    console.error(`unknown benchmark ${unknown.join(', ')}; choose from:`);
+    for (const [name, { what }] of Object.entries(BENCHMARKS)) console.error(`  ${name.padEnd(10)} ${what}`);
+    return 2;
   }
+  const names = requested.length > 0 ? requested : Object.keys(BENCHMARKS);
+  const failed: string[] = [];
+  for (const name of names) {
+    console.log(`\n=== bench ${name}: ${BENCHMARKS[name].what} ===\n`);
+    const script = path.join(__dirname, BENCHMARKS[name].script);
+    const { status } = spawnSync(path.join(ROOT, 'node_modules/.bin/tsx'), [script], { cwd: ROOT, stdio: 'inherit' });
+    if (status !== 0) failed.push(name);
+  }
+  if (failed.length > 0) {
+    console.error(`\nbenchmarks failed: ${failed.join(', ')}`);
+    return 1;
+  }
+  return 0;
 }
 
-main().catch((error) => {
-  console.error(error);
-  process.exit(1);
-});
+process.exit(main());

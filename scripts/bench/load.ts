@@ -1,4 +1,6 @@
 import http from 'node:http';
+import { HttpClient } from './http-client';
+import { summarize } from './stats';
 
 export interface LoadResult {
   readonly requests: number;
@@ -16,8 +18,8 @@ export interface LoadRequest {
 }
 
 /**
- * Sends `total` requests with `concurrency` in flight over keep-alive connections and measures
- * each one. Bounded in count, loopback only.
+ * Closed loop: sends `total` requests with `concurrency` in flight over keep-alive connections
+ * and measures each one. Bounded in count, loopback only.
  */
 export async function runLoad(
   baseUrl: string,
@@ -25,8 +27,7 @@ export async function runLoad(
   concurrency: number,
   next: (i: number) => LoadRequest,
 ): Promise<LoadResult> {
-  const url = new URL(baseUrl);
-  const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
+  const client = new HttpClient(baseUrl, { maxSockets: concurrency, timeoutMs: 30_000 });
   const latencies: number[] = [];
   const statuses: Record<number, number> = {};
   let issued = 0;
@@ -34,39 +35,16 @@ export async function runLoad(
   const worker = async () => {
     while (issued < total) {
       const request = next(issued++);
-      const t0 = process.hrtime.bigint();
-      const status = await send(agent, url, request);
-      latencies.push(Number(process.hrtime.bigint() - t0) / 1e6);
-      statuses[status] = (statuses[status] ?? 0) + 1;
+      const answer = await client.request(request.method, request.path, request.body);
+      latencies.push(answer.ms);
+      statuses[answer.status] = (statuses[answer.status] ?? 0) + 1;
     }
   };
   await Promise.all(Array.from({ length: concurrency }, worker));
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-  agent.destroy();
-  latencies.sort((a, b) => a - b);
-  const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))];
-  return { requests: total, seconds, perSecond: total / seconds, p50Ms: at(0.5), p99Ms: at(0.99), statuses };
-}
-
-function send(agent: http.Agent, url: URL, request: LoadRequest): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const req = http.request(
-      {
-        agent,
-        host: url.hostname,
-        port: url.port,
-        method: request.method,
-        path: request.path,
-        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(request.body) },
-      },
-      (res) => {
-        res.resume();
-        res.on('end', () => resolve(res.statusCode ?? 0));
-      },
-    );
-    req.on('error', reject);
-    req.end(request.body);
-  });
+  client.close();
+  const summary = summarize(latencies);
+  return { requests: total, seconds, perSecond: total / seconds, p50Ms: summary.p50Ms, p99Ms: summary.p99Ms, statuses };
 }
 
 /** The baseline: a bare Node HTTP server that reads the body and answers 204. */

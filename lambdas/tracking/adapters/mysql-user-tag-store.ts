@@ -30,7 +30,30 @@ export class MySqlUserTagStore implements UserTagStore {
     );
     const touched = new Map<string, { cookie: string; action: Action }>();
     for (const t of tags) touched.set(`${t.action}\u0000${t.cookie}`, { cookie: t.cookie, action: t.action });
-    for (const { cookie, action } of touched.values()) await this.trim(cookie, action, keepPerAction);
+    for (const { cookie, action } of await this.overLimit([...touched.values()], keepPerAction)) {
+      await this.trim(cookie, action, keepPerAction);
+    }
+  }
+
+  /**
+   * Which of the touched (cookie, action) pairs hold more than `keep` tags: one statement per
+   * batch, so only the few busy cookies pay for a trim (most cookies never reach 200 tags).
+   */
+  private async overLimit(
+    pairs: { cookie: string; action: Action }[],
+    keep: number,
+  ): Promise<{ cookie: string; action: Action }[]> {
+    const over: { cookie: string; action: Action }[] = [];
+    for (let i = 0; i < pairs.length; i += 500) {
+      const slice = pairs.slice(i, i + 500);
+      const [rows] = await this.pool.query<RowDataPacket[]>(
+        `SELECT cookie, action FROM user_tags WHERE (cookie, action) IN (${slice.map(() => '(?, ?)').join(', ')})
+         GROUP BY cookie, action HAVING COUNT(*) > ?`,
+        [...slice.flatMap((p) => [p.cookie, p.action]), keep],
+      );
+      for (const row of rows) over.push({ cookie: String(row.cookie), action: row.action as Action });
+    }
+    return over;
   }
 
   private async trim(cookie: string, action: Action, keep: number): Promise<void> {
