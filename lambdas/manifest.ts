@@ -105,7 +105,7 @@ export const manifest: Manifest = {
       memoryMb: 512,
       timeoutSeconds: 30,
       routes: [{ method: 'POST', path: '/aggregates' }],
-      uses: ['sql', 'cache'],
+      uses: ['sql'],
     },
     {
       name: 'tracking-apply-retention',
