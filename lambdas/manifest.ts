@@ -10,19 +10,29 @@ export const Topics = {
 } as const;
 
 /**
- * Every sink consumes the same way: from the start of the log, batches within a second, and a
- * batch that keeps failing (a store is down; poison records are dead-lettered by the handler) is
- * retried 10 times with backoff, Lambda's most with an on-failure destination, before its offsets
- * go to that destination for a replay from Kafka.
+ * Every sink consumes from the start of the log in batches gathered within a second. Poison
+ * records are dead-lettered by the handler itself, so a batch fails only when its store is down,
+ * and what happens then depends on how the sink knows what it has applied:
+ * - `dead-letter`: the store is idempotent per record (log position, event id), so after 10
+ *   retries the batch's offsets may go to the on-failure queue and be replayed from Kafka later;
+ * - `block`: the store keeps one applied offset per partition (exactly-once counts), so a skipped
+ *   batch could never be applied afterwards: retry without end and hold the partition (the
+ *   OffsetLag alarm says so) rather than lose counts.
  */
-function sinkSubscription(topic: string, consumerGroup: string, batchSize: number): KafkaSubscriptionSpec {
+function sinkSubscription(
+  topic: string,
+  consumerGroup: string,
+  batchSize: number,
+  onRepeatedFailure: 'dead-letter' | 'block',
+): KafkaSubscriptionSpec {
+  const deadLetter = onRepeatedFailure === 'dead-letter';
   return {
     topic,
     consumerGroup,
     batchSize,
     maxBatchingWindowSeconds: 1,
-    retryAttempts: 10,
-    deadLetter: true,
+    retryAttempts: deadLetter ? 10 : -1,
+    deadLetter,
     startingPosition: 'TRIM_HORIZON',
   };
 }
@@ -81,7 +91,7 @@ export const manifest: Manifest = {
       entry: 'lambdas/tracking/handlers/store-user-tags.ts',
       memoryMb: 512,
       timeoutSeconds: 60,
-      subscriptions: [sinkSubscription(Topics.userTags, 'tracking-profile-store', 500)],
+      subscriptions: [sinkSubscription(Topics.userTags, 'tracking-profile-store', 500, 'dead-letter')],
       uses: ['sql', 'bus'],
       produces: [Topics.deadLetters],
     },
@@ -93,7 +103,7 @@ export const manifest: Manifest = {
       entry: 'lambdas/tracking/handlers/aggregate-user-tags.ts',
       memoryMb: 512,
       timeoutSeconds: 60,
-      subscriptions: [sinkSubscription(Topics.userTags, 'tracking-tag-aggregates', 1000)],
+      subscriptions: [sinkSubscription(Topics.userTags, 'tracking-tag-aggregates', 1000, 'block')],
       uses: ['sql', 'bus'],
       produces: [Topics.deadLetters],
     },
@@ -160,7 +170,7 @@ export const manifest: Manifest = {
       entry: 'lambdas/tracking/handlers/index-app-events.ts',
       memoryMb: 512,
       timeoutSeconds: 60,
-      subscriptions: [sinkSubscription(Topics.appEvents, 'tracking-app-event-index', 1000)],
+      subscriptions: [sinkSubscription(Topics.appEvents, 'tracking-app-event-index', 1000, 'dead-letter')],
       uses: ['search', 'bus'],
       produces: [Topics.deadLetters],
     },
@@ -171,7 +181,7 @@ export const manifest: Manifest = {
       entry: 'lambdas/tracking/handlers/aggregate-app-events.ts',
       memoryMb: 512,
       timeoutSeconds: 60,
-      subscriptions: [sinkSubscription(Topics.appEvents, 'tracking-app-event-aggregates', 1000)],
+      subscriptions: [sinkSubscription(Topics.appEvents, 'tracking-app-event-aggregates', 1000, 'block')],
       uses: ['sql', 'bus'],
       produces: [Topics.deadLetters],
     },
@@ -247,9 +257,7 @@ export const manifest: Manifest = {
           title: 'Dead-letter queue depth',
           metrics: [
             { kind: 'deadLetterQueue', consumerGroup: 'tracking-profile-store', label: 'profile store' },
-            { kind: 'deadLetterQueue', consumerGroup: 'tracking-tag-aggregates', label: 'tag aggregates' },
             { kind: 'deadLetterQueue', consumerGroup: 'tracking-app-event-index', label: 'app event index' },
-            { kind: 'deadLetterQueue', consumerGroup: 'tracking-app-event-aggregates', label: 'app event aggregates' },
           ],
         },
       ],

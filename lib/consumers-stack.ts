@@ -98,7 +98,8 @@ export class ConsumersStack extends Stack {
       startingPosition: lambda.StartingPosition[subscription.startingPosition],
       batchSize: subscription.batchSize,
       maxBatchingWindow: Duration.seconds(subscription.maxBatchingWindowSeconds),
-      retryAttempts: subscription.retryAttempts,
+      // Unset means retry until the record expires (the manifest's -1).
+      retryAttempts: subscription.retryAttempts < 0 ? undefined : subscription.retryAttempts,
       bisectBatchOnError: true,
       reportBatchItemFailures: true,
       provisionedPollerConfig: {

@@ -47,7 +47,7 @@ export interface KafkaSubscriptionSpec {
   readonly batchSize: number;
   /** How long the poller may wait to fill a batch. */
   readonly maxBatchingWindowSeconds: number;
-  /** Retries of a failing batch before its records go to the dead-letter destination. */
+  /** Retries of a failing batch before its records go to the dead-letter destination; -1 = without end. */
   readonly retryAttempts: number;
   /** Send records that exhaust their retries to the on-failure destination (and move on). */
   readonly deadLetter: boolean;
@@ -174,6 +174,9 @@ export function validateManifest(manifest: Manifest): void {
       if (groups.has(s.consumerGroup)) problems.push(`consumer group ${s.consumerGroup} used twice`);
       groups.add(s.consumerGroup);
       if (s.batchSize < 1 || s.batchSize > 10000) problems.push(`${fn.name}: batchSize out of range`);
+      if (s.retryAttempts < -1 || s.retryAttempts > 10000) problems.push(`${fn.name}: retryAttempts must be -1 or 0..10000`);
+      // Lambda silently caps endless retries at 10 when a destination is set: say it explicitly.
+      if (s.retryAttempts < 0 && s.deadLetter) problems.push(`${fn.name}: endless retries cannot have a dead-letter destination`);
     }
     for (const t of fn.produces ?? []) {
       if (!topicNames.has(t)) problems.push(`${fn.name} produces to undeclared topic ${t}`);

@@ -113,7 +113,6 @@ describe('triggers', () => {
         BatchSize: subscription.batchSize,
         MaximumBatchingWindowInSeconds: subscription.maxBatchingWindowSeconds,
         StartingPosition: subscription.startingPosition,
-        MaximumRetryAttempts: subscription.retryAttempts,
         BisectBatchOnFunctionError: true,
         FunctionResponseTypes: ['ReportBatchItemFailures'],
         ProvisionedPollerConfig: {
@@ -121,6 +120,9 @@ describe('triggers', () => {
           MaximumPollers: config.consumers.maximumPollers,
         },
       });
+      // -1 (without end) is CloudFormation's default: the property is left out.
+      expect(mapping?.MaximumRetryAttempts).toBe(subscription.retryAttempts < 0 ? undefined : subscription.retryAttempts);
+      if (subscription.retryAttempts < 0) expect(mapping?.DestinationConfig).toBeUndefined();
       expect(referenceText(mapping?.EventSourceArn)).toContain('KafkaCluster');
       expect(referenceText(mapping?.FunctionName)).toContain(functionLogicalId(functionName));
       if (subscription.deadLetter) {

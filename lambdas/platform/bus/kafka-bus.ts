@@ -86,10 +86,10 @@ export class KafkaEventBus implements EventBus {
           await this.send(batch);
           for (const pending of batch) pending.resolve();
         } catch (error) {
-          if (batch.length === 1) batch[0].reject(error);
-          // One caller's bad publish (say, to a missing topic) must not fail the others: resend
-          // each on its own so only the failing ones are rejected.
-          else for (const pending of batch) await this.send([pending]).then(pending.resolve, pending.reject);
+          // Every caller of a failed request is rejected (and answers 503, so its client retries).
+          // Resending here would be wrong: part of the request may already be on the log, and a
+          // new request gets new producer sequence numbers, so those records would land twice.
+          for (const pending of batch) pending.reject(error);
         }
       }
     } finally {

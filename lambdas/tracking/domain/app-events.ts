@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { EventBus, OutgoingRecord } from '../../platform/bus/event-bus';
+import { isCalendarValid } from '../../platform/calendar';
 import { Problems } from '../../platform/http/problem';
+import { logger } from '../../platform/observability';
 import { appIdSchema } from './app-registry';
 
 /**
@@ -114,7 +116,7 @@ function describeIssues(error: z.ZodError): string {
 function eventTime(event: IncomingAppEvent, receivedAt: Date): Date | string {
   if (event.time === undefined) return receivedAt;
   const ms = Date.parse(event.time);
-  if (Number.isNaN(ms)) return 'time: is not a real date';
+  if (Number.isNaN(ms) || !isCalendarValid(event.time)) return 'time: is not a real date';
   if (ms > receivedAt.getTime() + MAX_FUTURE_SKEW_MS) return 'time: is more than 24 hours in the future';
   if (ms < receivedAt.getTime() - MAX_EVENT_AGE_MS) return 'time: is more than 90 days in the past';
   return new Date(ms);
@@ -173,6 +175,7 @@ export async function publishAppEvents(bus: EventBus, topic: string, records: re
   try {
     await bus.publish(topic, records);
   } catch (error) {
-    throw Problems.unavailable(`the events could not be stored, retry later (${(error as Error).message})`);
+    logger.error('app events could not be published', error as Error);
+    throw Problems.unavailable('the events could not be stored, retry later');
   }
 }

@@ -1,5 +1,6 @@
 import type { EventBus } from '../../platform/bus/event-bus';
 import { Problems } from '../../platform/http/problem';
+import { logger } from '../../platform/observability';
 import type { UserTag } from './user-tag';
 
 /**
@@ -11,6 +12,7 @@ export async function publishUserTag(bus: EventBus, topic: string, tag: UserTag,
   try {
     await bus.publish(topic, [{ key: tag.cookie, value: rawBody }]);
   } catch (error) {
-    throw Problems.unavailable(`the tag could not be stored, retry later (${(error as Error).message})`);
+    logger.error('a user tag could not be published', error as Error);
+    throw Problems.unavailable('the tag could not be stored, retry later');
   }
 }

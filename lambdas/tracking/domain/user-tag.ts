@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isCalendarValid } from '../../platform/calendar';
 
 /** `2022-03-01T00:00:00.649Z`: UTC with a `Z`, fractional seconds optional (up to micro). */
 const TAG_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z$/;
@@ -12,9 +13,14 @@ const int32 = z
 
 /** Rejects what `Date.parse` silently rolls over (2022-02-31 would become March 3rd). */
 function isRealInstant(value: string): boolean {
-  const ms = Date.parse(value);
-  return !Number.isNaN(ms) && new Date(ms).toISOString().slice(0, 19) === value.slice(0, 19);
+  return isCalendarValid(value) && !Number.isNaN(Date.parse(value));
 }
+
+/**
+ * How far ahead of this machine's clock a tag may be. Retention measures "now" by the newest
+ * stored tag (logical time), so one tag from the far future would expire everything else.
+ */
+export const MAX_TAG_FUTURE_MS = 60 * 60 * 1000;
 
 export const ACTIONS = ['VIEW', 'BUY'] as const;
 export type Action = (typeof ACTIONS)[number];
@@ -27,8 +33,10 @@ export const userTagSchema = z.strictObject({
   time: z
     .string()
     .regex(TAG_TIME, 'must be an ISO-8601 UTC time like 2022-03-01T00:00:00.649Z')
-    .refine(isRealInstant, 'is not a real date'),
-  cookie: boundedText(256),
+    .refine(isRealInstant, 'is not a real date')
+    .refine((value) => Date.parse(value) <= Date.now() + MAX_TAG_FUTURE_MS, 'is more than an hour in the future'),
+  // VARCHAR(255) in user_tags: a longer cookie could be accepted but never stored.
+  cookie: boundedText(255),
   country: boundedText(64),
   device: z.enum(['PC', 'MOBILE', 'TV']),
   action: z.enum(ACTIONS),

@@ -15,7 +15,7 @@ const query = z.object({
   }),
   limit: z.coerce.number().int().min(1).max(1000).default(DEFAULT_PROFILE_LIMIT),
 });
-const path = z.object({ cookie: z.string().min(1).max(256) });
+const path = z.object({ cookie: z.string().min(1).max(255) });
 
 /**
  * POST /user_profiles/{cookie}?time_range=<from>_<to>&limit=<n>. The body carries the expected
