@@ -403,6 +403,38 @@ describe('KafkaEventBus acknowledgements (kafka only)', () => {
     }
   });
 
+  it('keeps the group membership while a batch is handled for longer than the session timeout', async () => {
+    const topic = topicSpec(1);
+    await ensureTopics(kafka, [topic]);
+    const bus = new KafkaEventBus(kafka);
+    // 6 s is the broker's smallest session timeout; the batch takes 9 s, so without heartbeats
+    // the member would be dropped and the batch delivered again.
+    const subscriber = new KafkaTopicSubscriber(kafka, { sessionTimeoutMs: 6000 });
+    const groupId = uniqueName('bus-heartbeat-group');
+    const deliveries: string[] = [];
+    try {
+      await bus.publish(topic.name, [keyed('k', 'slow')]);
+      const subscription = await subscriber.subscribe({
+        groupId,
+        topic: topic.name,
+        fromBeginning: true,
+        maxBatchSize: 10,
+        maxWaitMs: 100,
+        onBatch: async (records) => {
+          deliveries.push(...values(records));
+          if (deliveries.length === 1) await sleep(9000);
+        },
+      });
+      await sleep(12_000);
+      await subscription.stop();
+      expect(deliveries).toEqual(['slow']);
+    } finally {
+      await bus.close();
+      await deleteGroups([groupId]);
+      await admin.deleteTopics({ topics: [topic.name] });
+    }
+  }, 40_000);
+
   it('rejects publish when no broker answers', async () => {
     const unreachable = createLocalKafka(['127.0.0.1:1'], {
       connectionTimeout: 500,

@@ -35,6 +35,9 @@ export interface KafkaEventBusOptions {
   readonly ackTimeoutMs?: number;
 }
 
+/** Well inside the 30 s session timeout, as kafkajs' own default heartbeat interval (3 s). */
+const HEARTBEAT_INTERVAL_MS = 3000;
+
 const DEFAULT_PRODUCER_RETRY: RetryOptions = { retries: 6, initialRetryTime: 100, maxRetryTime: 2000 };
 
 /** One caller's `publish`, waiting in the queue to be sent with the others. */
@@ -219,6 +222,9 @@ export class KafkaTopicSubscriber implements TopicSubscriber {
           for (let start = 0; start < batch.messages.length; start += options.maxBatchSize) {
             if (!isRunning() || isStale()) return;
             const chunk = batch.messages.slice(start, start + options.maxBatchSize);
+            // The runtime may retry a failing batch for minutes (like the event-source mapping);
+            // kafkajs heartbeats only when asked, so keep the group membership alive meanwhile.
+            const beating = setInterval(() => void heartbeat().catch(() => undefined), HEARTBEAT_INTERVAL_MS);
             try {
               await options.onBatch(chunk.map((m) => toConsumedRecord(topic, partition, m)));
             } catch {
@@ -227,6 +233,8 @@ export class KafkaTopicSubscriber implements TopicSubscriber {
               // this chunk's first record again. The handler logs its own failure.
               await sleep(retryBackoffMs);
               return;
+            } finally {
+              clearInterval(beating);
             }
             resolveOffset(chunk[chunk.length - 1].offset);
             await commitOffsetsIfNecessary();
