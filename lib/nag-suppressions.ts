@@ -5,6 +5,9 @@ import type { EventlineFunction } from './constructs/eventline-function';
 import { needsVpc } from './constructs/manifest-function';
 import type { EventlineStacks } from './eventline-app';
 
+/** The Allezon contract's routes: public by specification (an external scorer calls them). */
+const ALLEZON_PUBLIC_ROUTES = new Set(['POST /user_tags', 'POST /user_profiles/{cookie}', 'POST /aggregates']);
+
 /**
  * Every cdk-nag (AwsSolutions) finding Eventline acknowledges, with the reason, in one place.
  * Each acknowledgment is attached to the narrowest construct that produces the finding (one
@@ -36,10 +39,10 @@ export function applyNagSuppressions(stacks: EventlineStacks): void {
   acknowledgeSearchIndices(stacks.schema.indexes.handler, stacks.data.search.domainArn);
 
   // --- API ------------------------------------------------------------------------------------
-  for (const { fn, spec, route } of stacks.api.routes) {
-    // Only the Allezon contract's routes are public; every other route must bring an authorizer
-    // (the app-event routes have the app-key Lambda authorizer, so APIG4 passes for them).
-    if (fn.capability !== 'tracking' || spec.authorizer) continue;
+  for (const { spec, route } of stacks.api.routes) {
+    // Only the Allezon contract's routes are public, named one by one so that any new route
+    // without an authorizer fails the synth (the app-event routes have the app-key authorizer).
+    if (!ALLEZON_PUBLIC_ROUTES.has(`${spec.method} ${spec.path}`) || spec.authorizer) continue;
     acknowledge(
       route,
       'AwsSolutions-APIG4',

@@ -26,7 +26,7 @@ async function main(): Promise<void> {
   const runtime = await startLocalRuntime({
     manifest,
     port: Number(process.env.PORT ?? 3000),
-    host: process.env.HOST,
+    host: process.env.EVENTLINE_HOST,
     subscriber: bus,
   });
   console.log(`Eventline local runtime (${backend} backend) ready on ${runtime.url}`);

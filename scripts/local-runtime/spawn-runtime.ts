@@ -19,11 +19,21 @@ export function startRuntimeProcess(env: Record<string, string>, timeoutMs = 90_
     cwd: ROOT,
     env: { ...process.env, PORT: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
+    // Its own process group: tsx runs the script in a child of its own, so signals go to the
+    // whole group, or a killed tsx would leave the runtime (its port, its consumers) behind.
+    detached: true,
   });
+  const signal = (name: NodeJS.Signals) => {
+    try {
+      process.kill(-child.pid!, name);
+    } catch {
+      // already gone
+    }
+  };
   let output = '';
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
-      child.kill('SIGKILL');
+      signal('SIGKILL');
       reject(new Error(`runtime did not print ready within ${timeoutMs} ms:\n${output}`));
     }, timeoutMs);
     const onData = (chunk: Buffer) => {
@@ -34,11 +44,16 @@ export function startRuntimeProcess(env: Record<string, string>, timeoutMs = 90_
         resolve({
           url: match[1],
           output: () => output,
+          // SIGTERM lets the runtime leave its consumer groups; SIGKILL if it hangs on the way out.
           stop: () =>
             new Promise<void>((done) => {
               if (child.exitCode !== null) return done();
-              child.once('exit', () => done());
-              child.kill('SIGTERM');
+              const force = setTimeout(() => signal('SIGKILL'), 15_000);
+              child.once('exit', () => {
+                clearTimeout(force);
+                done();
+              });
+              signal('SIGTERM');
             }),
         });
       }

@@ -47,6 +47,13 @@ start() {
     fi
   done
   mkdir -p "$STATE_DIR"
+  # Serializes concurrent starts (services:up and a test run at once): one launches, others wait.
+  exec {lock}>"$STATE_DIR/start.lock"
+  flock "$lock"
+  if answers; then
+    echo "ses: emulator up at $URL"
+    return 0
+  fi
   if ! running_pid >/dev/null; then
     echo "ses: starting aws-ses-v2-local on $URL"
     # setsid detaches it from this shell's process group so it outlives the caller.
