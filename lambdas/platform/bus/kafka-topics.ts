@@ -27,6 +27,22 @@ export async function ensureTopics(
   log: (line: string) => void = () => {},
 ): Promise<void> {
   if (topics.length === 0) return;
+  // Right after a topic is created (or a broker started), a metadata request can still answer
+  // "does not host this topic-partition" while the leaders are being elected: the whole,
+  // idempotent pass is tried again with backoff.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await ensureTopicsOnce(kafka, topics, log);
+    } catch (error) {
+      const transient =
+        (error as { type?: string }).type === 'UNKNOWN_TOPIC_OR_PARTITION' || (error as { retriable?: boolean }).retriable;
+      if (!transient || attempt >= 5) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 250 * 2 ** attempt));
+    }
+  }
+}
+
+async function ensureTopicsOnce(kafka: Kafka, topics: readonly TopicSpec[], log: (line: string) => void): Promise<void> {
   const admin = kafka.admin();
   await admin.connect();
   try {
