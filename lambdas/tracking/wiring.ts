@@ -1,4 +1,3 @@
-import { logger } from '../platform/observability';
 import { sqlPool } from '../platform/sql/pool';
 import { platform } from '../platform/wiring';
 import { InMemoryAggregateStore } from './adapters/in-memory-aggregate-store';
@@ -46,41 +45,8 @@ export async function appEventMinuteCounts(): Promise<AppEventMinuteCounts> {
   return new MySqlAppEventMinuteCounts(await sqlPool());
 }
 
-/**
- * The embedded backend keeps app-event counts in the app-events store's memory; retention and the
- * ingest metrics use it when it offers the roll-up and per-app reads, and otherwise see no app
- * events (a warning says so once) rather than failing the whole retention run.
- */
+/** The embedded backend keeps app-event counts in the app-events store's memory. */
 async function embeddedAppEventMinutes(): Promise<MinuteRollup & AppEventMinuteCounts> {
-  const store: unknown = await embeddedAppEventStore();
-  if (isRollupAndCounts(store)) return store;
-  if (!warnedNoEmbeddedAppEvents) {
-    warnedNoEmbeddedAppEvents = true;
-    logger.warn('embedded app-event counts offer no roll-up/per-app reads; app events are left out of retention and metrics');
-  }
-  return noAppEventMinutes;
+  const { inMemoryAppEventAggregates } = await import('./app-events-wiring');
+  return inMemoryAppEventAggregates();
 }
-
-let warnedNoEmbeddedAppEvents = false;
-
-async function embeddedAppEventStore(): Promise<unknown> {
-  const { appEventAggregates } = await import('./app-events-wiring');
-  return appEventAggregates();
-}
-
-function isRollupAndCounts(store: unknown): store is MinuteRollup & AppEventMinuteCounts {
-  const s = store as Partial<Record<keyof (MinuteRollup & AppEventMinuteCounts), unknown>> | undefined;
-  return (
-    typeof s?.newestMinute === 'function' &&
-    typeof s.rollUpMinutesBefore === 'function' &&
-    typeof s.deleteHoursBefore === 'function' &&
-    typeof s.perApp === 'function'
-  );
-}
-
-const noAppEventMinutes: MinuteRollup & AppEventMinuteCounts = {
-  newestMinute: async () => undefined,
-  rollUpMinutesBefore: async () => ({ minutes: 0, rows: 0 }),
-  deleteHoursBefore: async () => 0,
-  perApp: async () => new Map(),
-};

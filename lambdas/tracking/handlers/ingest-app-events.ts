@@ -1,7 +1,7 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { z } from 'zod';
 import { Topics } from '../../manifest';
+import { authorizedAppId } from '../../platform/http/authorizer-context';
 import { httpRoute, json } from '../../platform/http/http-route';
 import { Problems } from '../../platform/http/problem';
 import { metrics } from '../../platform/observability';
@@ -10,12 +10,6 @@ import { appEventBatchSchema, MAX_BATCH_BYTES, prepareBatch, publishAppEvents } 
 import { appIdSchema } from '../domain/app-registry';
 
 const path = z.object({ appId: appIdSchema });
-
-/** The app the authorizer (tracking-authorize-app) vouched for; absent means no authorizer ran. */
-function authorizedAppId(event: APIGatewayProxyEventV2): string | undefined {
-  const lambda = (event.requestContext as { authorizer?: { lambda?: { appId?: unknown } } }).authorizer?.lambda;
-  return typeof lambda?.appId === 'string' ? lambda.appId : undefined;
-}
 
 /**
  * POST /v1/apps/{appId}/events → 200 `{accepted, rejected, results[]}` once Kafka has every

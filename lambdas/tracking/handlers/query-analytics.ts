@@ -1,5 +1,5 @@
-import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { z } from 'zod';
+import { authorizedAppId } from '../../platform/http/authorizer-context';
 import { httpRoute, json } from '../../platform/http/http-route';
 import { Problems } from '../../platform/http/problem';
 import { AggregationRequestError } from '../../platform/search/search-index';
@@ -9,12 +9,6 @@ import { parseAnalyticsQuery } from '../domain/analytics-query';
 import { appIdSchema } from '../domain/app-registry';
 
 const path = z.object({ appId: appIdSchema });
-
-/** The app the authorizer (tracking-authorize-app) vouched for; absent means no authorizer ran. */
-function authorizedAppId(event: APIGatewayProxyEventV2): string | undefined {
-  const lambda = (event.requestContext as { authorizer?: { lambda?: { appId?: unknown } } }).authorizer?.lambda;
-  return typeof lambda?.appId === 'string' ? lambda.appId : undefined;
-}
 
 function isUnavailable(error: unknown): boolean {
   const status = (error as { meta?: { statusCode?: number } }).meta?.statusCode;
