@@ -90,11 +90,15 @@ describe('ensureTopics', () => {
     });
 
     await ensureTopics(kafka, [{ ...original, partitions: 4, retentionHours: 3 }]);
-    expect(await describeTopic(original.name)).toEqual({
-      partitions: 4,
-      retentionMs: String(3 * 3_600_000),
-      cleanupPolicy: 'compact,delete',
-    });
+    // KRaft applies a config change through its metadata log: a describe right after the
+    // alteration may still see the old value for a moment, so look again briefly.
+    const expected = { partitions: 4, retentionMs: String(3 * 3_600_000), cleanupPolicy: 'compact,delete' };
+    let described = await describeTopic(original.name);
+    for (let i = 0; i < 25 && JSON.stringify(described) !== JSON.stringify(expected); i++) {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      described = await describeTopic(original.name);
+    }
+    expect(described).toEqual(expected);
 
     const lines: string[] = [];
     await ensureTopics(kafka, [{ ...original, partitions: 2, retentionHours: 3 }], (line) => lines.push(line));

@@ -42,7 +42,12 @@ export async function ensureTopics(
   }
 }
 
-async function ensureTopicsOnce(kafka: Kafka, topics: readonly TopicSpec[], log: (line: string) => void): Promise<void> {
+async function ensureTopicsOnce(
+  kafka: Kafka,
+  topics: readonly TopicSpec[],
+  log: (line: string) => void,
+  retryStaleListing = true,
+): Promise<void> {
   const admin = kafka.admin();
   await admin.connect();
   try {
@@ -51,8 +56,9 @@ async function ensureTopicsOnce(kafka: Kafka, topics: readonly TopicSpec[], log:
     const present = topics.filter((t) => existing.has(t.name));
 
     if (missing.length > 0) {
-      // waitForLeaders: producers can publish as soon as this resolves.
-      await admin.createTopics({
+      // waitForLeaders: producers can publish as soon as this resolves. `false` means one of them
+      // existed after all (the listing was stale): the pass is run again to align it.
+      const created = await admin.createTopics({
         waitForLeaders: true,
         topics: missing.map((t) => ({
           topic: t.name,
@@ -60,6 +66,10 @@ async function ensureTopicsOnce(kafka: Kafka, topics: readonly TopicSpec[], log:
           configEntries: [{ name: 'retention.ms', value: retentionMs(t) }],
         })),
       });
+      if (!created) {
+        if (!retryStaleListing) throw new Error('topic listing stayed stale: created topics were reported as existing');
+        return ensureTopicsOnce(kafka, topics, log, false);
+      }
       for (const t of missing) log(`created topic ${t.name} (${t.partitions} partitions, ${t.retentionHours} h retention)`);
     }
     if (present.length === 0) return;
