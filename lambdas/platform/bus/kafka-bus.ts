@@ -35,8 +35,12 @@ export interface KafkaEventBusOptions {
   readonly ackTimeoutMs?: number;
 }
 
-/** Well inside the 30 s session timeout, as kafkajs' own default heartbeat interval (3 s). */
-const HEARTBEAT_INTERVAL_MS = 3000;
+/**
+ * How often to ask kafkajs to heartbeat while a batch is handled. kafkajs sends one only when its
+ * own interval (3 s) has passed, so asking every second keeps the real gap at ~3 s; asking every
+ * 3 s could miss its window and stretch the gap to ~6 s, a whole minimum session timeout.
+ */
+const HEARTBEAT_INTERVAL_MS = 1000;
 
 const DEFAULT_PRODUCER_RETRY: RetryOptions = { retries: 6, initialRetryTime: 100, maxRetryTime: 2000 };
 
