@@ -54,6 +54,13 @@ export function localServices(env: NodeJS.ProcessEnv = process.env) {
   };
 }
 
+/** `host` or `host:port` from an endpoint variable, with the service's default port. */
+export function parseEndpoint(endpoint: string, defaultPort: number, variable: string): { host: string; port: number } {
+  const match = /^([^:]+)(?::(\d+))?$/.exec(endpoint.trim());
+  if (!match) throw new Error(`${variable} must be host or host:port`);
+  return { host: match[1], port: match[2] ? Number(match[2]) : defaultPort };
+}
+
 export function requiredEnv(name: string, env: NodeJS.ProcessEnv = process.env): string {
   const value = env[name];
   if (!value) throw new Error(`environment variable ${name} is required`);

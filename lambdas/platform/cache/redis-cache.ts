@@ -3,7 +3,7 @@
  * serverless in AWS. Every key gets a prefix so several apps (or test runs) can share a server.
  */
 import Redis, { Cluster } from 'ioredis';
-import { currentBackend, EnvNames, localServices, requiredEnv } from '../config';
+import { currentBackend, EnvNames, localServices, parseEndpoint, requiredEnv } from '../config';
 import type { Cache } from './cache';
 import { assertValidTtl } from './ttl';
 
@@ -54,7 +54,7 @@ export function redisFromEnv(env: NodeJS.ProcessEnv = process.env): RedisClient 
   };
   if (backend === 'services') return new Redis(localServices(env).redisUrl, commandOptions);
   if (backend === 'aws') {
-    const { host, port } = parseEndpoint(requiredEnv(EnvNames.cacheEndpoint, env));
+    const { host, port } = parseEndpoint(requiredEnv(EnvNames.cacheEndpoint, env), 6379, EnvNames.cacheEndpoint);
     return new Cluster([{ host, port }], {
       dnsLookup: (address, callback) => callback(null, address),
       slotsRefreshTimeout: 2_000,
@@ -62,11 +62,4 @@ export function redisFromEnv(env: NodeJS.ProcessEnv = process.env): RedisClient 
     });
   }
   throw new Error(`no Redis in the embedded backend; use EmbeddedCache or set ${EnvNames.backend}=services`);
-}
-
-/** `host:port` (port 6379 by default). */
-function parseEndpoint(endpoint: string): { host: string; port: number } {
-  const match = /^([^:]+)(?::(\d+))?$/.exec(endpoint.trim());
-  if (!match) throw new Error(`${EnvNames.cacheEndpoint} must be host or host:port`);
-  return { host: match[1], port: match[2] ? Number(match[2]) : 6379 };
 }

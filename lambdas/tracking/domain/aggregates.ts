@@ -87,7 +87,8 @@ export function compareIncrements(a: MinuteIncrement, b: MinuteIncrement): numbe
   );
 }
 
-function compareText(a: string, b: string): number {
+/** Byte-order comparison, like the tables' utf8mb4_bin collation. */
+export function compareText(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 

@@ -1,7 +1,10 @@
 import type { DecodedRecord } from '../../platform/kafka/decode';
+// The minute buckets and key order are the tag aggregates' own: one definition of each.
+import { compareText, MINUTE_MS, minuteOf } from './aggregates';
 import type { AppEventRecord } from './app-events';
 
-export const MINUTE_MS = 60_000;
+export { compareText, MINUTE_MS, minuteOf };
+
 /** How long an event id is remembered to drop resent copies (by the first copy's receive time). */
 export const EVENT_ID_DEDUPE_WINDOW_MS = 24 * 60 * 60 * 1000;
 
@@ -51,10 +54,6 @@ export interface AppEventAggregateStore {
   forgetEventIdsBefore(cutoffMs: number, limit: number): Promise<number>;
 }
 
-export function minuteOf(ms: number): number {
-  return Math.floor(ms / MINUTE_MS) * MINUTE_MS;
-}
-
 export function countableEvent(record: DecodedRecord<AppEventRecord>): CountableAppEvent {
   return {
     topic: record.topic,
@@ -85,9 +84,4 @@ export function minuteIncrements(events: readonly CountableAppEvent[]): AppEvent
   return [...byKey.values()].sort(
     (a, b) => compareText(a.appId, b.appId) || compareText(a.type, b.type) || a.minuteMs - b.minuteMs,
   );
-}
-
-/** Byte-order comparison, like the tables' utf8mb4_bin collation. */
-export function compareText(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }
