@@ -1,4 +1,3 @@
-import { parseDateMillis } from './embedded-values';
 import {
   type AggregationBucket,
   type AggregationInterval,
@@ -7,6 +6,7 @@ import {
   maxAggregationBuckets,
   maxAggregationGroups,
 } from './search-index';
+import { parseDateMillis } from './value-rules';
 
 /**
  * What both search adapters need to answer an aggregation the same way: the validated bounds,

@@ -6,15 +6,7 @@ import {
   keywordIgnoreAbove,
   maxResultWindow,
 } from './document-rules';
-import {
-  analyzeText,
-  type Comparable,
-  comparable,
-  compareComparables,
-  fieldValues,
-  inferFieldType,
-  valueRejection,
-} from './embedded-values';
+import { analyzeText, type Comparable, comparable, compareComparables, fieldValues, inferFieldType } from './embedded-values';
 import {
   type AggregationBucket,
   type AggregationGroup,
@@ -30,6 +22,7 @@ import {
   type SearchIndex,
   type SearchQuery,
 } from './search-index';
+import { valueRejection } from './value-rules';
 
 interface StoredDocument {
   readonly body: Record<string, unknown>;

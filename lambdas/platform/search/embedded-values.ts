@@ -1,10 +1,12 @@
 import { keywordIgnoreAbove } from './document-rules';
 import type { FieldType } from './search-index';
+import { isoDate, parseBoolean, parseDateMillis, parseNumber } from './value-rules';
 
 /**
  * How the embedded index reads field values the way OpenSearch does: the standard analyzer's
- * words for `text`, coercion of numbers/dates/booleans for filters and sorting, and the mapper's
- * rejection of values that do not fit a declared type.
+ * words for `text`, coercion of numbers/dates/booleans for filters and sorting, and dynamic
+ * mapping. The value rules the real adapter shares (parsing, the mapper's rejection of values that
+ * do not fit a declared type) are in ./value-rules.
  */
 
 const wordSegmenter = new Intl.Segmenter('en', { granularity: 'word' });
@@ -45,64 +47,6 @@ function valueAtPath(body: Record<string, unknown>, path: string): unknown {
     }
   }
   return undefined;
-}
-
-// strict_date_optional_time: a date, optionally a time, optionally a zone (UTC when absent).
-const isoDate =
-  /^(\d{4})(?:-(\d{2})(?:-(\d{2})(?:T(\d{2})(?::(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?)?(Z|[+-]\d{2}(?::?\d{2})?)?)?)?)?$/;
-
-/** Milliseconds since the epoch for `strict_date_optional_time||epoch_millis`, else undefined. */
-export function parseDateMillis(value: unknown): number | undefined {
-  if (typeof value === 'number') return Number.isFinite(value) ? Math.trunc(value) : undefined;
-  if (typeof value !== 'string') return undefined;
-  const text = value.trim();
-  const match = isoDate.exec(text);
-  // The date format is tried first, so `2022` is a year; longer digit strings are epoch millis.
-  if (!match) return /^-?\d+$/.test(text) ? Number(text) : undefined;
-  const [, year, month = '01', day = '01', hour = '00', minute = '00', second = '00', fraction = '', zone = 'Z'] = match;
-  const millis = fraction.padEnd(3, '0').slice(0, 3);
-  const zoneText =
-    zone === 'Z' ? 'Z' : zone.length === 3 ? `${zone}:00` : zone.includes(':') ? zone : `${zone.slice(0, 3)}:${zone.slice(3)}`;
-  const parsed = Date.parse(`${year}-${month}-${day}T${hour}:${minute}:${second}.${millis}${zoneText}`);
-  return Number.isNaN(parsed) ? undefined : parsed;
-}
-
-function parseNumber(value: unknown): number | undefined {
-  if (typeof value === 'number') return Number.isFinite(value) ? value : undefined;
-  if (typeof value === 'string' && value.trim() !== '') {
-    const parsed = Number(value.trim());
-    return Number.isFinite(parsed) ? parsed : undefined;
-  }
-  return undefined;
-}
-
-function parseBoolean(value: unknown): boolean | undefined {
-  if (typeof value === 'boolean') return value;
-  if (value === 'true') return true;
-  if (value === 'false' || value === '') return false;
-  return undefined;
-}
-
-const longLimit = 2 ** 63;
-
-/** Why OpenSearch's mapper would reject this single value for the field, or undefined if it fits. */
-export function valueRejection(field: string, type: FieldType, value: unknown): string | undefined {
-  const reject = () => `mapper_parsing_exception: failed to parse field [${field}] of type [${type}]`;
-  switch (type) {
-    case 'keyword':
-    case 'text':
-      return typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean' ? undefined : reject();
-    case 'long': {
-      const n = parseNumber(value);
-      return n === undefined || Math.abs(n) >= longLimit ? reject() : undefined;
-    }
-    case 'double':
-      return parseNumber(value) === undefined ? reject() : undefined;
-    case 'boolean':
-      return parseBoolean(value) === undefined ? reject() : undefined;
-    case 'date':
-      return parseDateMillis(value) === undefined ? reject() : undefined;
-  }
 }
 
 /** A value reduced to what OpenSearch compares for term, range and sort on this field type. */

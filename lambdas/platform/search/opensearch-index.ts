@@ -2,7 +2,6 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { type API, type Client, errors } from '@opensearch-project/opensearch';
 import { type AggregationPlan, emptyBuckets, fixedInterval, planAggregation } from './aggregation-plan';
 import { defaultPageSize, invalidDocumentReason, keywordIgnoreAbove } from './document-rules';
-import { valueRejection } from './embedded-values';
 import {
   type AggregationBucket,
   type AggregationGroup,
@@ -18,6 +17,7 @@ import {
   type SearchIndex,
   type SearchQuery,
 } from './search-index';
+import { valueRejection } from './value-rules';
 
 export interface OpenSearchIndexOptions {
   /** How many times items answered 429 are resent after the first attempt (default 5). */
