@@ -2,7 +2,8 @@
 # Stops the services this project started (Kafka, OpenSearch, the SES emulator). MariaDB and
 # Redis belong to the machine and stay up.
 set -euo pipefail
-here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 for service in ses kafka opensearch; do
-  bash "$here/$service.sh" stop
+  bash "$SERVICES_DIR/$service.sh" stop
 done

@@ -11,8 +11,10 @@
 # kafka.log (JVM stdout/stderr) and server.log (broker log4j output).
 set -euo pipefail
 
-ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-POM="$ROOT/scripts/services/kafka/pom.xml"
+SERVICE=kafka
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+POM="$SERVICES_DIR/kafka/pom.xml"
 STATE_DIR="$ROOT/.local/kafka"
 LIB_DIR="$STATE_DIR/lib"
 CONFIG_DIR="$STATE_DIR/config"
@@ -25,8 +27,13 @@ HOST=127.0.0.1
 PORT=9092
 CONTROLLER_PORT=9093
 TIMEOUT_SECONDS=90
-JAVA_OPTS=(-Xms512m -Xmx512m -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -XX:+ExplicitGCInvokesConcurrent -XX:+ExitOnOutOfMemoryError
-  -Djava.awt.headless=true)
+STOP_TIMEOUT_SECONDS=30
+UP_MESSAGE="up at $HOST:$PORT"
+LOG_FILES=("$LOG_FILE" "$SERVER_LOG")
+# A live pid counts only if it is our broker (pids get reused).
+PID_CMDLINE="kafka.Kafka $CONFIG_DIR/server.properties"
+JAVA=(java -Xms512m -Xmx512m -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -XX:+ExplicitGCInvokesConcurrent -XX:+ExitOnOutOfMemoryError
+  -Djava.awt.headless=true -Dlog4j.configuration="file:$CONFIG_DIR/log4j.properties" -cp "$LIB_DIR/*")
 
 # True when the broker answers a Metadata request (v4, no topics) with at least one broker.
 # Spoken over bash's /dev/tcp so status costs no JVM start-up. Request: size, api key 3,
@@ -45,26 +52,6 @@ answers() {
   [ "${#hex}" -eq 32 ] && [ "${hex:8:8}" = "45564c31" ] && [ $((16#${hex:24:8})) -ge 1 ]
 }
 
-# The pid in the pid file, if that process is still our broker (pids get reused).
-running_pid() {
-  [ -f "$PID_FILE" ] || return 1
-  local pid
-  pid="$(cat "$PID_FILE")"
-  [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || return 1
-  tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q "kafka.Kafka $CONFIG_DIR/server.properties" || return 1
-  echo "$pid"
-}
-
-show_log_tail() {
-  local file
-  for file in "$LOG_FILE" "$SERVER_LOG"; do
-    if [ -f "$file" ]; then
-      echo "--- last lines of $file" >&2
-      tail -n 40 "$file" >&2
-    fi
-  done
-}
-
 # Fetches the jars once per pom content: a changed version in the pom fetches again.
 fetch_jars() {
   local stamp
@@ -73,18 +60,17 @@ fetch_jars() {
     return 0
   fi
   if ! command -v mvn >/dev/null || ! command -v java >/dev/null; then
-    echo "kafka: needs java (17+) and mvn on PATH" >&2
+    warn "needs java (17+) and mvn on PATH"
     exit 1
   fi
-  echo "kafka: fetching the Kafka jars from Maven Central into $LIB_DIR"
+  say "fetching the Kafka jars from Maven Central into $LIB_DIR"
   rm -rf "$LIB_DIR"
   mkdir -p "$LIB_DIR"
   # Maven's own cache goes under .local too: every download of the project lives in one folder.
   if ! mvn -q -B -Dmaven.repo.local="$ROOT/.local/m2" -f "$POM" dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory="$LIB_DIR" \
     >"$STATE_DIR/fetch.log" 2>&1; then
-    echo "kafka: fetching the jars failed" >&2
-    tail -n 40 "$STATE_DIR/fetch.log" >&2
-    exit 1
+    LOG_FILES=("$STATE_DIR/fetch.log")
+    fail "fetching the jars failed"
   fi
   touch "$LIB_DIR/.fetched-$stamp"
 }
@@ -135,7 +121,7 @@ EOF
 }
 
 run_java() {
-  java "${JAVA_OPTS[@]}" -Dlog4j.configuration="file:$CONFIG_DIR/log4j.properties" -cp "$LIB_DIR/*" "$@"
+  "${JAVA[@]}" "$@"
 }
 
 # KRaft storage is formatted exactly once; meta.properties marks a formatted log dir.
@@ -146,102 +132,42 @@ format_storage() {
   mkdir -p "$DATA_DIR"
   local cluster_id
   cluster_id="$(run_java kafka.tools.StorageTool random-uuid 2>>"$LOG_FILE" | tail -n 1)"
-  echo "kafka: formatting $DATA_DIR (cluster id $cluster_id)"
+  say "formatting $DATA_DIR (cluster id $cluster_id)"
   if ! run_java kafka.tools.StorageTool format -t "$cluster_id" -c "$CONFIG_DIR/server.properties" >>"$LOG_FILE" 2>&1; then
-    echo "kafka: formatting the storage failed" >&2
-    show_log_tail
-    exit 1
+    fail "formatting the storage failed"
   fi
+}
+
+launch_broker() {
+  fetch_jars
+  write_config
+  format_storage
+  say "starting Kafka (KRaft broker+controller) on $HOST:$PORT"
+  launch "$LOG_FILE" "${JAVA[@]}" kafka.Kafka "$CONFIG_DIR/server.properties"
 }
 
 start() {
-  if answers; then
-    echo "kafka: up at $HOST:$PORT"
-    return 0
-  fi
-  mkdir -p "$STATE_DIR"
-  # Serializes concurrent starts (services:up and a test run at once): one launches, others wait.
-  exec {lock}>"$LOCK_FILE"
-  flock "$lock"
-  if ! running_pid >/dev/null; then
-    if answers; then
-      echo "kafka: up at $HOST:$PORT"
-      return 0
-    fi
-    fetch_jars
-    write_config
-    format_storage
-    echo "kafka: starting Kafka (KRaft broker+controller) on $HOST:$PORT"
-    # setsid detaches it from this shell's process group so it outlives the caller; the lock's
-    # descriptor is closed for it, or the broker would hold the lock for its whole life.
-    setsid java "${JAVA_OPTS[@]}" -Dlog4j.configuration="file:$CONFIG_DIR/log4j.properties" \
-      -cp "$LIB_DIR/*" kafka.Kafka "$CONFIG_DIR/server.properties" >>"$LOG_FILE" 2>&1 </dev/null {lock}>&- &
-    echo $! >"$PID_FILE"
-  fi
-  local waited=0
-  until answers; do
-    if ! running_pid >/dev/null; then
-      echo "kafka: broker exited during start" >&2
-      show_log_tail
-      exit 1
-    fi
-    if [ "$waited" -ge $((TIMEOUT_SECONDS * 2)) ]; then
-      echo "kafka: broker did not answer a metadata request within ${TIMEOUT_SECONDS}s" >&2
-      show_log_tail
-      exit 1
-    fi
-    sleep 0.5 # waited counts half seconds
-    waited=$((waited + 1))
-  done
-  echo "kafka: up at $HOST:$PORT"
+  start_detached launch_broker "$TIMEOUT_SECONDS" 0.5 "broker did not answer a metadata request" \
+    "broker exited during start"
 }
 
 stop() {
-  mkdir -p "$STATE_DIR"
-  exec {lock}>"$LOCK_FILE"
-  flock "$lock"
-  local pid
-  if ! pid="$(running_pid)"; then
-    rm -f "$PID_FILE"
-    echo "kafka: not running (no live pid in $PID_FILE)"
-    return 0
-  fi
-  echo "kafka: stopping (pid $pid)"
+  take_lock
   # SIGTERM runs Kafka's shutdown hook: controlled shutdown, logs flushed, clean-shutdown marker.
-  kill -TERM "$pid"
-  local waited=0
-  while kill -0 "$pid" 2>/dev/null; do
-    if [ "$waited" -ge 60 ]; then
-      echo "kafka: still running after 30s, killing" >&2
-      kill -KILL "$pid" 2>/dev/null || true
-      break
-    fi
-    sleep 0.5
-    waited=$((waited + 1))
-  done
-  rm -f "$PID_FILE"
-  echo "kafka: stopped"
+  stop_by_pid_file "$STOP_TIMEOUT_SECONDS"
 }
 
 status() {
   if answers; then
-    echo "kafka: up at $HOST:$PORT"
+    say "$UP_MESSAGE"
     return 0
   fi
   if running_pid >/dev/null; then
-    echo "kafka: process running but not answering on $HOST:$PORT" >&2
+    warn "process running but not answering on $HOST:$PORT"
   else
-    echo "kafka: down" >&2
+    warn "down"
   fi
   return 1
 }
 
-case "${1:-}" in
-start) start ;;
-stop) stop ;;
-status) status ;;
-*)
-  echo "usage: $0 start|stop|status" >&2
-  exit 2
-  ;;
-esac
+dispatch "$@"

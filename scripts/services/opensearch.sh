@@ -16,11 +16,12 @@
 #   is running returns at once. status exits 0 only when the cluster answers.
 set -euo pipefail
 
-SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-REPO_ROOT="$(cd "${SCRIPT_DIR}/../.." && pwd)"
-POM="${SCRIPT_DIR}/opensearch/pom.xml"
+SERVICE=opensearch
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+POM="${SERVICES_DIR}/opensearch/pom.xml"
 
-BASE="${REPO_ROOT}/.local/opensearch"
+BASE="${ROOT}/.local/opensearch"
 VERSION="$(sed -n 's:.*<opensearch.version>\(.*\)</opensearch.version>.*:\1:p' "${POM}")"
 ZIP="${BASE}/opensearch-${VERSION}.zip"
 HOME_DIR="${BASE}/opensearch-${VERSION}"
@@ -37,8 +38,7 @@ PORT="9200"
 URL="http://${HOST}:${PORT}"
 START_TIMEOUT_SECONDS="${OPENSEARCH_START_TIMEOUT_SECONDS:-120}"
 STOP_TIMEOUT_SECONDS=60
-
-log() { echo "[opensearch] $*"; }
+LOG_FILES=("${STDOUT_LOG}" "${LOGS_DIR}/eventline-local.log")
 
 # Prints the cluster status (green/yellow/red) or nothing when the node does not answer.
 cluster_status() {
@@ -52,29 +52,13 @@ is_healthy() {
   [[ "${status}" == "green" || "${status}" == "yellow" ]]
 }
 
-running_pid() {
-  [[ -f "${PID_FILE}" ]] || return 1
-  local pid
-  pid="$(tr -dc '0-9' <"${PID_FILE}")"
-  [[ -n "${pid}" ]] && kill -0 "${pid}" 2>/dev/null && echo "${pid}"
-}
-
-print_log_tail() {
-  for file in "${STDOUT_LOG}" "${LOGS_DIR}/eventline-local.log"; do
-    if [[ -f "${file}" ]]; then
-      echo "----- last lines of ${file} -----" >&2
-      tail -n 40 "${file}" >&2
-    fi
-  done
-}
-
 java_home() {
   if [[ -n "${OPENSEARCH_JAVA_HOME:-}" ]]; then echo "${OPENSEARCH_JAVA_HOME}"; return; fi
   if [[ -n "${JAVA_HOME:-}" ]]; then echo "${JAVA_HOME}"; return; fi
   local java
   java="$(command -v java || true)"
   if [[ -z "${java}" ]]; then
-    echo "[opensearch] no java found: install a JDK 11+ (e.g. apt-get install openjdk-17-jdk-headless)" >&2
+    warn "no java found: install a JDK 11+ (e.g. apt-get install openjdk-17-jdk-headless)"
     exit 1
   fi
   dirname "$(dirname "$(readlink -f "${java}")")"
@@ -82,7 +66,7 @@ java_home() {
 
 ensure_user() {
   if ! id -u "${RUN_USER}" >/dev/null 2>&1; then
-    log "creating system user ${RUN_USER} (OpenSearch refuses to run as root)"
+    say "creating system user ${RUN_USER} (OpenSearch refuses to run as root)"
     useradd --system --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin "${RUN_USER}"
   fi
 }
@@ -90,10 +74,10 @@ ensure_user() {
 ensure_distribution() {
   if [[ -x "${HOME_DIR}/bin/opensearch" ]]; then return; fi
   if [[ ! -f "${ZIP}" ]]; then
-    log "downloading OpenSearch ${VERSION} from Maven Central"
-    mvn -B -q -Dmaven.repo.local="${REPO_ROOT}/.local/m2" -f "${POM}" dependency:copy@fetch-opensearch -Dopensearch.outputDirectory="${BASE}"
+    say "downloading OpenSearch ${VERSION} from Maven Central"
+    mvn -B -q -Dmaven.repo.local="${ROOT}/.local/m2" -f "${POM}" dependency:copy@fetch-opensearch -Dopensearch.outputDirectory="${BASE}"
   fi
-  log "unpacking ${ZIP##*/}"
+  say "unpacking ${ZIP##*/}"
   local staging="${BASE}/.unpack.$$"
   rm -rf "${staging}"
   mkdir -p "${staging}"
@@ -112,18 +96,24 @@ grant_traverse() {
   done
   local d
   for d in "${blocked[@]}"; do
-    log "granting o+x on ${d} so ${RUN_USER} can reach the repository"
+    say "granting o+x on ${d} so ${RUN_USER} can reach the repository"
     chmod o+x "${d}"
   done
 }
 
+# The pid file is empty until the JVM writes it, so also watch the launcher this call started.
+node_alive() {
+  if [[ -n "${LAUNCHED_PID}" ]] && ! kill -0 "${LAUNCHED_PID}" 2>/dev/null; then return 1; fi
+  if [[ -s "${PID_FILE}" ]] && ! running_pid >/dev/null; then return 1; fi
+}
+
 start() {
+  # Serializes concurrent start/stop calls (services:up and npm test may race).
+  take_lock
   if is_healthy; then
-    log "already running at ${URL} ($(cluster_status))"
+    say "already running at ${URL} ($(cluster_status))"
     return 0
   fi
-
-  local launcher_pid=""
 
   if ! running_pid >/dev/null; then
     ensure_user
@@ -136,14 +126,14 @@ start() {
     touch "${STDOUT_LOG}" && chown "${RUN_USER}:" "${STDOUT_LOG}"
     grant_traverse "${HOME_DIR}"
     if ! runuser -u "${RUN_USER}" -- test -x "${HOME_DIR}/bin/opensearch"; then
-      echo "[opensearch] user ${RUN_USER} cannot reach ${HOME_DIR}: every folder above the repository" \
-        "must be traversable by other users (chmod o+x on the one that is not)" >&2
+      warn "user ${RUN_USER} cannot reach ${HOME_DIR}: every folder above the repository" \
+        "must be traversable by other users (chmod o+x on the one that is not)"
       exit 1
     fi
 
-    log "starting OpenSearch ${VERSION} on ${URL} as ${RUN_USER}"
+    say "starting OpenSearch ${VERSION} on ${URL} as ${RUN_USER}"
     cd "${BASE}"
-    setsid runuser -u "${RUN_USER}" -- env \
+    launch "${STDOUT_LOG}" runuser -u "${RUN_USER}" -- env \
       OPENSEARCH_JAVA_HOME="$(java_home)" \
       OPENSEARCH_JAVA_OPTS="-Xms512m -Xmx512m" \
       OPENSEARCH_PATH_CONF="${HOME_DIR}/config" \
@@ -156,84 +146,32 @@ start() {
       -Ehttp.port="${PORT}" \
       -Epath.data="${DATA_DIR}" \
       -Epath.logs="${LOGS_DIR}" \
-      -Ecluster.routing.allocation.disk.threshold_enabled=false \
-      >>"${STDOUT_LOG}" 2>&1 </dev/null 9>&- &
-    launcher_pid=$!
+      -Ecluster.routing.allocation.disk.threshold_enabled=false
   else
-    log "process $(running_pid) is running; waiting for it to answer"
+    say "process $(running_pid) is running; waiting for it to answer"
   fi
 
-  local deadline=$((SECONDS + START_TIMEOUT_SECONDS))
-  until is_healthy; do
-    if ((SECONDS >= deadline)); then
-      echo "[opensearch] did not become healthy within ${START_TIMEOUT_SECONDS}s" >&2
-      print_log_tail
-      exit 1
-    fi
-    # The pid file is empty until the JVM writes it, so also watch the launcher we started.
-    if { [[ -n "${launcher_pid}" ]] && ! kill -0 "${launcher_pid}" 2>/dev/null; } ||
-      { [[ -s "${PID_FILE}" ]] && ! running_pid >/dev/null; }; then
-      echo "[opensearch] process exited during startup" >&2
-      print_log_tail
-      exit 1
-    fi
-    sleep 2
-  done
-  log "ready at ${URL} ($(cluster_status))"
+  wait_until is_healthy "${START_TIMEOUT_SECONDS}" 2 "did not become healthy" node_alive "process exited during startup"
+  say "ready at ${URL} ($(cluster_status))"
 }
 
 stop() {
-  local pid
-  if ! pid="$(running_pid)"; then
+  take_lock
+  if ! running_pid >/dev/null && is_healthy; then
     rm -f "${PID_FILE}"
-    if is_healthy; then
-      echo "[opensearch] something answers on ${URL} but was not started by this script; leaving it" >&2
-      exit 1
-    fi
-    log "not running"
-    return 0
+    warn "something answers on ${URL} but was not started by this script; leaving it"
+    exit 1
   fi
-  log "stopping pid ${pid}"
-  kill -TERM "${pid}"
-  local deadline=$((SECONDS + STOP_TIMEOUT_SECONDS))
-  while kill -0 "${pid}" 2>/dev/null; do
-    if ((SECONDS >= deadline)); then
-      log "pid ${pid} still alive after ${STOP_TIMEOUT_SECONDS}s; sending KILL"
-      kill -KILL "${pid}" 2>/dev/null || true
-      break
-    fi
-    sleep 1
-  done
-  rm -f "${PID_FILE}"
-  log "stopped"
+  stop_by_pid_file "${STOP_TIMEOUT_SECONDS}"
 }
 
 status() {
   if is_healthy; then
-    log "running at ${URL} ($(cluster_status)), version ${VERSION}"
+    say "running at ${URL} ($(cluster_status)), version ${VERSION}"
     return 0
   fi
-  log "not answering at ${URL}"
+  warn "not answering at ${URL}"
   return 1
 }
 
-main() {
-  local command="${1:-}"
-  case "${command}" in
-    start | stop)
-      mkdir -p "${BASE}"
-      # Serializes concurrent start/stop calls (services:up and npm test may race). The node
-      # is started with fd 9 closed so it does not hold the lock while it runs.
-      exec 9>"${LOCK_FILE}"
-      flock 9
-      "${command}"
-      ;;
-    status) status ;;
-    *)
-      echo "usage: $0 start|stop|status" >&2
-      exit 2
-      ;;
-  esac
-}
-
-main "$@"
+dispatch "$@"

@@ -3,17 +3,17 @@
 # MariaDB and Redis (machine services: checked, started if down), Apache Kafka (KRaft),
 # OpenSearch, the SES emulator; then creates the manifest's Kafka topics.
 set -euo pipefail
-here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-root="$(cd "$here/../.." && pwd)"
-export PATH="$root/node_modules/.bin:$PATH"
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+export PATH="$ROOT/node_modules/.bin:$PATH"
 
-bash "$here/mariadb.sh" start
-bash "$here/redis.sh" start
-bash "$here/ses.sh" start
+bash "$SERVICES_DIR/mariadb.sh" start
+bash "$SERVICES_DIR/redis.sh" start
+bash "$SERVICES_DIR/ses.sh" start
 # The two JVMs start in parallel: together they are most of the wait.
-bash "$here/kafka.sh" start &
+bash "$SERVICES_DIR/kafka.sh" start &
 kafka=$!
-bash "$here/opensearch.sh" start &
+bash "$SERVICES_DIR/opensearch.sh" start &
 opensearch=$!
 status=0
 wait "$kafka" || status=$?
@@ -22,5 +22,5 @@ if [ "$status" -ne 0 ]; then
   echo "services:up failed (see the messages above)" >&2
   exit "$status"
 fi
-(cd "$root" && tsx scripts/services/create-topics.ts)
+(cd "$ROOT" && tsx scripts/services/create-topics.ts)
 echo "services: all up"
