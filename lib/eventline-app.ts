@@ -82,7 +82,7 @@ export function buildEventline(app: App, options: EventlineAppOptions): Eventlin
   const schema = new SchemaStack(app, id('Schema'), {
     ...common,
     description: 'Eventline schema: Kafka topics, SQL migrations, OpenSearch indices (custom resources)',
-    topics: manifest.topics,
+    manifest,
     platform,
     ...inVpc,
   });

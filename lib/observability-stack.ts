@@ -95,7 +95,7 @@ export class ObservabilityStack extends Stack {
       switch (spec.kind) {
         case 'custom': {
           const sum = new cloudwatch.Metric({
-            namespace: 'Eventline',
+            namespace: props.manifest.metricNamespace,
             metricName: spec.metricName,
             dimensionsMap: { service: section.capability },
             statistic: spec.statistic ?? 'Sum',

@@ -7,8 +7,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
-import type { TopicSpec } from '../lambdas/platform/manifest-types';
-import { indexDefinitions } from '../lambdas/platform/search/index-definitions';
+import type { Manifest, MigrationFolder, TopicSpec } from '../lambdas/platform/manifest-types';
 import { migrationsDirEnv } from '../lambdas/platform/sql/migrate';
 import type { StageConfig } from './config/stages';
 import { EventlineFunction } from './constructs/eventline-function';
@@ -17,13 +16,13 @@ import { environmentFor, grantSearch, type PlatformResources } from './construct
 import { RuntimeDepsLayer } from './constructs/runtime-deps-layer';
 import { fromRepoRoot } from './paths';
 
-/** Where the migration files live in the repo and where they land next to the bundle. */
-const migrationsSource = 'lambdas/platform/sql/migrations';
+/** Where each capability's migration folder lands next to the bundle: `migrations/<namespace>/`. */
 const migrationsInBundle = 'migrations';
 
 export interface SchemaStackProps extends StackProps {
   readonly config: StageConfig;
-  readonly topics: readonly TopicSpec[];
+  /** The manifest's topics, migration folders and search indexes. */
+  readonly manifest: Pick<Manifest, 'topics' | 'migrations' | 'searchIndexes'>;
   readonly platform: PlatformResources;
   readonly vpc: ec2.IVpc;
   readonly securityGroup: ec2.ISecurityGroup;
@@ -33,8 +32,8 @@ export interface SchemaStackProps extends StackProps {
  * Deploy-time setup of the stores' contents, as custom resources (CDK Provider framework) whose
  * handlers live in lambdas/platform/deploy/ and reuse the platform code the local runtime uses:
  * - Kafka topics from the manifest (re-run when the topic list changes);
- * - SQL migrations (re-run when a migration file changes);
- * - OpenSearch indices from index-definitions.ts (re-run when the definitions change).
+ * - SQL migrations of every capability, in the manifest's order (re-run when a file changes);
+ * - OpenSearch indices the capabilities declare (re-run when the definitions change).
  * Functions deploy after this stack, so no handler ever runs against a missing topic or table.
  */
 export class SchemaStack extends Stack {
@@ -44,7 +43,7 @@ export class SchemaStack extends Stack {
 
   constructor(scope: Construct, id: string, props: SchemaStackProps) {
     super(scope, id, props);
-    const { config, platform } = props;
+    const { config, platform, manifest } = props;
     const network = { vpc: props.vpc, securityGroup: props.securityGroup };
     const layer = new RuntimeDepsLayer(this, 'RuntimeDeps');
     const base = { config, layer, network };
@@ -58,11 +57,11 @@ export class SchemaStack extends Stack {
       timeoutSeconds: 300,
       environment: environmentFor(['bus'], config, platform, 'deploy'),
     });
-    grantTopicAdmin(topicsFn, new KafkaArns(this, platform.kafka.clusterArn, platform.kafka.clusterName), props.topics);
+    grantTopicAdmin(topicsFn, new KafkaArns(this, platform.kafka.clusterArn, platform.kafka.clusterName), manifest.topics);
     this.topics = new ConvergingResource(this, 'KafkaTopics', {
       config,
       handler: topicsFn,
-      properties: { Topics: JSON.stringify(props.topics) },
+      properties: { Topics: JSON.stringify(manifest.topics) },
     });
 
     const migrationsFn = new EventlineFunction(this, 'SqlMigrationsHandler', {
@@ -76,16 +75,20 @@ export class SchemaStack extends Stack {
         ...environmentFor(['sql'], config, platform, 'deploy'),
         [migrationsDirEnv]: `/var/task/${migrationsInBundle}`,
       },
-      afterBundling: (inputDir, outputDir) => [
-        `mkdir -p "${outputDir}/${migrationsInBundle}"`,
-        `cp "${inputDir}/${migrationsSource}"/*.sql "${outputDir}/${migrationsInBundle}/"`,
-      ],
+      afterBundling: (inputDir, outputDir) =>
+        manifest.migrations.flatMap(({ namespace, directory }) => [
+          `mkdir -p "${outputDir}/${migrationsInBundle}/${namespace}"`,
+          `cp "${inputDir}/${directory}"/*.sql "${outputDir}/${migrationsInBundle}/${namespace}/"`,
+        ]),
     });
     platform.database.secret.grantRead(migrationsFn);
     this.migrations = new ConvergingResource(this, 'SqlMigrations', {
       config,
       handler: migrationsFn,
-      properties: { MigrationsHash: hashMigrations(fromRepoRoot(migrationsSource)) },
+      properties: {
+        Namespaces: JSON.stringify(manifest.migrations.map((m) => m.namespace)),
+        MigrationsHash: hashMigrationFolders(manifest.migrations),
+      },
     });
 
     const indexesFn = new EventlineFunction(this, 'SearchIndexesHandler', {
@@ -101,7 +104,7 @@ export class SchemaStack extends Stack {
     this.indexes = new ConvergingResource(this, 'SearchIndexes', {
       config,
       handler: indexesFn,
-      properties: { DefinitionsHash: sha256(JSON.stringify(indexDefinitions)) },
+      properties: { Definitions: JSON.stringify(manifest.searchIndexes) },
     });
   }
 }
@@ -160,6 +163,11 @@ export class ConvergingResource extends Construct {
       properties: props.properties,
     });
   }
+}
+
+/** Hash of every capability's migrations and their order: any edit, new file or reordering changes it. */
+export function hashMigrationFolders(folders: readonly MigrationFolder[]): string {
+  return sha256(folders.map((m) => `${m.namespace}\0${hashMigrations(fromRepoRoot(m.directory))}`).join('\0'));
 }
 
 /** Hash of every migration file's name and content: any edit or new file changes it. */

@@ -22,12 +22,12 @@ async function main(): Promise<void> {
   const backend = currentBackend();
   if (backend === 'aws') throw new Error('EVENTLINE_BACKEND=aws is for deployed functions; use embedded or services');
   if (backend === 'services') await prepareLocalServices(manifest, (line) => console.log(line));
-  const bus = await platform.bus();
+  platform.configureEmbedded({ topics: manifest.topics });
   const runtime = await startLocalRuntime({
     manifest,
     port: Number(process.env.PORT ?? 3000),
     host: process.env.EVENTLINE_HOST,
-    subscriber: bus,
+    subscriber: await platform.localBus(),
   });
   console.log(`Eventline local runtime (${backend} backend) ready on ${runtime.url}`);
 

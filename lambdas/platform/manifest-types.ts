@@ -1,8 +1,12 @@
 /**
  * The shape of Eventline's one manifest. Both the CDK app (lib/) and the local runtime
  * (scripts/local-runtime/) read a value of this type, so what runs on a laptop and what
- * `cdk deploy` creates cannot drift apart. Plain data only: no CDK or AWS imports here.
+ * `cdk deploy` creates cannot drift apart. Each capability declares its part (a
+ * `CapabilityManifest` in `lambdas/<capability>/manifest.ts`); `composeManifest` joins them and
+ * checks the whole. Plain data and zod schemas only: no CDK or AWS imports here.
  */
+import type { ZodType } from 'zod';
+import type { IndexDefinition } from './search/search-index';
 
 export type Capability = 'tracking' | 'people' | 'happenings' | 'reminders' | 'mail' | 'accounts';
 
@@ -17,13 +21,67 @@ export interface TopicSpec {
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
-/** An API Gateway HTTP API route, in API Gateway path syntax (`/user_profiles/{cookie}`). */
-export interface HttpRouteSpec {
+/** One documented answer of a route (problem+json answers are added by the platform). */
+export interface ResponseSpec {
+  readonly description: string;
+  /** The JSON body; none for e.g. 204. */
+  readonly body?: ZodType;
+}
+
+/**
+ * Who may call a route beyond what its authorizer checked, declared on the route and enforced by
+ * the HTTP layer before the handler runs (403 problem otherwise):
+ * - `authorizerContextMatchesPath`: the value the Lambda authorizer put in its context under
+ *   `contextKey` must equal the path parameter `pathParameter` (an app key opens only its app).
+ */
+export type AccessRule = {
+  readonly kind: 'authorizerContextMatchesPath';
+  readonly contextKey: string;
+  readonly pathParameter: string;
+  /** The 403 problem's detail. */
+  readonly denied: string;
+};
+
+/**
+ * An API Gateway HTTP API route, in API Gateway path syntax (`/user_profiles/{cookie}`), with
+ * its contract: the zod schemas of its input (validated before the handler runs) and its
+ * answers. The same value serves the handler (`httpRoute`), the CDK app, the local runtime and
+ * the OpenAPI document.
+ */
+export interface HttpRouteSpec<B = unknown, Q = unknown, P = unknown> {
   readonly method: HttpMethod;
   readonly path: string;
+  /** Names the operation in logs, metrics (`<operation>2xx` ...) and the OpenAPI document. */
+  readonly operation?: string;
+  readonly summary?: string;
   /** Name of the manifest function (one with `authorizer` set) that authorizes this route. */
   readonly authorizer?: string;
+  readonly access?: AccessRule;
+  /** The JSON body; without it the route takes no body (a sent one is ignored, within the limit). */
+  readonly body?: ZodType<B>;
+  /** Largest accepted body in bytes (default 64 KiB). */
+  readonly maxBodyBytes?: number;
+  /**
+   * The query string, parsed once into `{name: [values...]}` (see platform/http/query.ts): the
+   * schema should be a closed object of `single`/`repeated` parameters. Without it the route takes
+   * no query parameters at all.
+   */
+  readonly query?: ZodType<Q>;
+  /** The path parameters (every `{name}` of `path`). */
+  readonly pathParameters?: ZodType<P>;
+  /** The success answers by status code. */
+  readonly responses?: Readonly<Record<number, ResponseSpec>>;
 }
+
+/**
+ * A route with its whole contract, as a capability declares it and `httpRoute` takes it (the
+ * local runtime's own tests may mount bare routes; `composeManifest` insists on contracts).
+ */
+export type RouteContract<B = unknown, Q = unknown, P = unknown> = HttpRouteSpec<B, Q, P> & {
+  readonly operation: string;
+  readonly summary: string;
+  readonly responses: Readonly<Record<number, ResponseSpec>>;
+};
 
 /**
  * Marks a function as an API Gateway Lambda authorizer (HTTP API, payload 2.0, simple
@@ -66,9 +124,9 @@ export interface ScheduleSpec {
 export type PlatformResource = 'bus' | 'sql' | 'search' | 'cache' | 'mail';
 
 export interface FunctionSpec {
-  /** Unique, kebab-case; becomes the construct id and the function name suffix. */
+  /** Unique, kebab-case, starting with its capability; becomes the construct id and the function name suffix. */
   readonly name: string;
-  readonly capability: Capability | 'platform';
+  readonly capability: Capability;
   readonly description: string;
   /** Handler file, relative to the repository root; the export is always `handler`. */
   readonly entry: string;
@@ -82,6 +140,12 @@ export interface FunctionSpec {
   readonly uses: readonly PlatformResource[];
   /** Topics the handler produces to (IAM is scoped to exactly these). */
   readonly produces?: readonly string[];
+  /**
+   * Custom metrics the handler emits itself. The wrappers' own metrics need no declaration
+   * (`metricsEmittedBy`): routes count answers per status class, consumers count processed and
+   * dead-lettered records, scheduled jobs count runs.
+   */
+  readonly metrics?: readonly string[];
 }
 
 /**
@@ -122,10 +186,96 @@ export interface DashboardSectionSpec {
   readonly widgets: readonly DashboardWidgetSpec[];
 }
 
+/** A folder of SQL migrations (repo-relative), recorded under its namespace (the capability). */
+export interface MigrationFolder {
+  readonly namespace: string;
+  readonly directory: string;
+}
+
+/**
+ * What one capability folder declares: its functions and their triggers, the topics it owns, its
+ * dashboard section, its SQL migrations and its search indexes. `lambdas/manifest.ts` composes
+ * these; nothing outside the folder spells them again.
+ */
+export interface CapabilityManifest {
+  readonly capability: Capability;
+  readonly topics?: readonly TopicSpec[];
+  readonly functions: readonly FunctionSpec[];
+  readonly dashboard?: Omit<DashboardSectionSpec, 'capability'>;
+  /** Repo-relative folder of the capability's migrations (`lambdas/<capability>/migrations`). */
+  readonly sqlMigrations?: string;
+  /** Indexes created on deploy and at local start (indexes created on demand are the capability's business). */
+  readonly searchIndexes?: readonly IndexDefinition[];
+}
+
+/** The composed manifest, as the CDK app and the local runtime read it. */
 export interface Manifest {
+  /** The CloudWatch namespace of every custom metric (POWERTOOLS_METRICS_NAMESPACE). */
+  readonly metricNamespace: string;
   readonly topics: readonly TopicSpec[];
   readonly functions: readonly FunctionSpec[];
   readonly dashboards?: readonly DashboardSectionSpec[];
+  /** In application order: capabilities in composition order. */
+  readonly migrations: readonly MigrationFolder[];
+  readonly searchIndexes: readonly IndexDefinition[];
+}
+
+/** The platform's own declarations that every composition includes (e.g. the dead-letter topic). */
+export interface PlatformDeclarations {
+  readonly metricNamespace: string;
+  readonly topics: readonly TopicSpec[];
+}
+
+/**
+ * Joins the platform's declarations and the capability manifests into the one manifest and
+ * validates the whole (see `validateManifest`). The order of `capabilities` is the order of
+ * their migrations.
+ */
+export function composeManifest(platform: PlatformDeclarations, capabilities: readonly CapabilityManifest[]): Manifest {
+  const problems: string[] = [];
+  const seen = new Set<string>();
+  for (const c of capabilities) {
+    if (seen.has(c.capability)) problems.push(`capability ${c.capability} composed twice`);
+    seen.add(c.capability);
+    for (const fn of c.functions) {
+      for (const r of fn.routes ?? []) {
+        if (!r.operation || !r.summary || !r.responses)
+          problems.push(`route ${r.method} ${r.path} lacks its contract (operation, summary, responses)`);
+        if (pathParametersOf(r.path).length > 0 && !r.pathParameters)
+          problems.push(`route ${r.method} ${r.path} has path parameters but no pathParameters schema`);
+      }
+      if (fn.capability !== c.capability) problems.push(`${fn.name} is declared by ${c.capability} but says ${fn.capability}`);
+      if (!fn.name.startsWith(`${c.capability}-`)) problems.push(`${fn.name} does not start with ${c.capability}-`);
+    }
+  }
+  if (problems.length > 0) throw new Error(`invalid manifest: ${problems.join('; ')}`);
+  const manifest: Manifest = {
+    metricNamespace: platform.metricNamespace,
+    topics: [...platform.topics, ...capabilities.flatMap((c) => c.topics ?? [])],
+    functions: capabilities.flatMap((c) => c.functions),
+    dashboards: capabilities.flatMap((c) => (c.dashboard ? [{ capability: c.capability, ...c.dashboard }] : [])),
+    migrations: capabilities.flatMap((c) => (c.sqlMigrations ? [{ namespace: c.capability, directory: c.sqlMigrations }] : [])),
+    searchIndexes: capabilities.flatMap((c) => c.searchIndexes ?? []),
+  };
+  validateManifest(manifest);
+  return manifest;
+}
+
+/** `tracking-apply-retention` → `applyRetention`: the operation name of a function's wrapper. */
+export function operationOf(fn: Pick<FunctionSpec, 'name' | 'capability'>): string {
+  const rest = fn.name.startsWith(`${fn.capability}-`) ? fn.name.slice(fn.capability.length + 1) : fn.name;
+  return rest.replace(/-([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+}
+
+/** Every custom metric a function emits: what it declares plus what its wrappers emit. */
+export function metricsEmittedBy(fn: FunctionSpec): string[] {
+  const emitted = [...(fn.metrics ?? [])];
+  for (const route of fn.routes ?? []) {
+    if (route.operation) emitted.push(...['2xx', '4xx', '5xx'].map((c) => `${route.operation}${c}`));
+  }
+  if ((fn.subscriptions?.length ?? 0) > 0) emitted.push('RecordsProcessed', 'RecordsDeadLettered');
+  if ((fn.schedules?.length ?? 0) > 0) emitted.push(`${operationOf(fn)}Runs`);
+  return emitted;
 }
 
 /** Every HTTP route of the manifest with the function that serves it. */
@@ -149,6 +299,20 @@ export function schedulesOf(manifest: Manifest): { fn: FunctionSpec; schedule: S
  */
 export function validateManifest(manifest: Manifest): void {
   const problems: string[] = [];
+  if (!/^[A-Za-z][A-Za-z0-9/_.-]{0,254}$/.test(manifest.metricNamespace))
+    problems.push('metricNamespace is not a CloudWatch namespace');
+  const emitted = new Set(manifest.functions.flatMap(metricsEmittedBy));
+  const operations = new Set<string>();
+  const indexNames = new Set<string>();
+  for (const index of manifest.searchIndexes) {
+    if (indexNames.has(index.name)) problems.push(`index ${index.name} declared twice`);
+    indexNames.add(index.name);
+  }
+  const namespaces = new Set<string>();
+  for (const m of manifest.migrations) {
+    if (namespaces.has(m.namespace)) problems.push(`migrations of ${m.namespace} declared twice`);
+    namespaces.add(m.namespace);
+  }
   const topicNames = new Set(manifest.topics.map((t) => t.name));
   if (topicNames.size !== manifest.topics.length) problems.push('duplicate topic names');
   const names = new Set<string>();
@@ -162,6 +326,13 @@ export function validateManifest(manifest: Manifest): void {
       const key = `${r.method} ${r.path}`;
       if (routeKeys.has(key)) problems.push(`duplicate route ${key}`);
       routeKeys.add(key);
+      if (r.operation && operations.has(r.operation)) problems.push(`operation ${r.operation} used twice`);
+      if (r.operation) operations.add(r.operation);
+      const parameters = pathParametersOf(r.path);
+      if (r.access && !parameters.includes(r.access.pathParameter)) {
+        problems.push(`route ${key}: access names path parameter ${r.access.pathParameter}, which the path lacks`);
+      }
+      if (r.access && !r.authorizer) problems.push(`route ${key} has an access rule but no authorizer`);
       if (r.authorizer && !manifest.functions.some((f) => f.name === r.authorizer && f.authorizer)) {
         problems.push(`route ${key} names ${r.authorizer}, which is not an authorizer function`);
       }
@@ -189,6 +360,9 @@ export function validateManifest(manifest: Manifest): void {
         if ((metric.kind === 'function' || metric.kind === 'offsetLag') && !names.has(metric.function)) {
           problems.push(`dashboard widget "${widget.title}" names unknown function ${metric.function}`);
         }
+        if (metric.kind === 'custom' && !emitted.has(metric.metricName)) {
+          problems.push(`dashboard widget "${widget.title}" shows metric ${metric.metricName}, which no function emits`);
+        }
         if (metric.kind === 'deadLetterQueue' && !groups.has(metric.consumerGroup)) {
           problems.push(`dashboard widget "${widget.title}" names unknown consumer group ${metric.consumerGroup}`);
         }
@@ -196,6 +370,11 @@ export function validateManifest(manifest: Manifest): void {
     }
   }
   if (problems.length > 0) throw new Error(`invalid manifest: ${problems.join('; ')}`);
+}
+
+/** The `{name}` parameters of an API Gateway path, in order. */
+export function pathParametersOf(path: string): string[] {
+  return [...path.matchAll(/\{([^}+]+)\+?\}/g)].map((m) => m[1] as string);
 }
 
 /**

@@ -1,6 +1,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { Tracer } from '@aws-lambda-powertools/tracer';
+import { platformDeclarations } from './declarations';
 
 /**
  * One logger, metrics and tracer per function container. The service name comes from
@@ -10,7 +11,7 @@ import { Tracer } from '@aws-lambda-powertools/tracer';
  */
 export const logger = new Logger({ serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'eventline' });
 export const metrics = new Metrics({
-  namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? 'Eventline',
+  namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? platformDeclarations.metricNamespace,
   serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'eventline',
 });
 export const tracer = new Tracer({ serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'eventline' });

@@ -3,15 +3,16 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
-import type { ScheduledInvocation } from './manifest-types';
+import { type FunctionSpec, operationOf, type ScheduledInvocation } from './manifest-types';
 import { logger, metrics, tracer } from './observability';
 
 /**
- * The one way scheduled handlers are written: the schedule's payload in, a summary out (logged,
- * and returned so the local runtime and tests can see it). Errors propagate so the scheduler's
- * retry policy and the Errors alarm see them.
+ * The one way scheduled handlers are written, given the function's own manifest entry: the
+ * schedule's payload in, a summary out (logged, and returned so the local runtime and tests can
+ * see it). Errors propagate so the scheduler's retry policy and the Errors alarm see them.
  */
-export function scheduledJob<R extends object>(operation: string, run: (invocation: ScheduledInvocation) => Promise<R>) {
+export function scheduledJob<R extends object>(fn: FunctionSpec, run: (invocation: ScheduledInvocation) => Promise<R>) {
+  const operation = operationOf(fn);
   return middy(async (invocation: ScheduledInvocation) => {
     const summary = await run(invocation);
     metrics.addMetric(`${operation}Runs`, MetricUnit.Count, 1);

@@ -5,9 +5,11 @@ import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import type { Context, MSKEvent } from 'aws-lambda';
 import type { ZodType } from 'zod';
-import { Topics } from '../manifest';
 import type { EventBus } from './bus/event-bus';
+import { deadLetterTopic } from './declarations';
+import { DomainError } from './errors';
 import { type DecodedRecord, decodeRecords, type PoisonRecord } from './kafka/decode';
+import type { FunctionSpec, KafkaSubscriptionSpec } from './manifest-types';
 import { logger, metrics, tracer } from './observability';
 import { platform } from './wiring';
 
@@ -21,33 +23,66 @@ export interface DeadLetter {
   readonly deadLetteredAt: string;
 }
 
+/** What a consumer's `handle` is given besides its records. */
+export interface ConsumerContext {
+  /** This function's subscription in the manifest: its consumer group, batch and retry policy. */
+  readonly subscription: KafkaSubscriptionSpec;
+  /** The function's name: what its dead letters say consumed them. */
+  readonly consumer: string;
+  readonly lambda: Context;
+}
+
 /**
- * The one way Kafka consumer handlers are written. Records are decoded and validated (Powertools
- * kafka + zod); a record that can never be processed goes to the dead-letter topic with the
- * reason and the batch goes on without it, so a poison record never blocks its partition. The
- * good records go to `handle`; if it throws, the whole batch fails and the event-source mapping
- * (or the local runtime) retries it, which is why `handle` must be idempotent.
+ * The one way Kafka consumer handlers are written, given the function's own manifest entry (so
+ * the consumer group and the dead-letter policy are never spelled again). Records are decoded
+ * and validated (Powertools kafka + zod); a record that can never be processed goes to the
+ * dead-letter topic with the reason and the batch goes on without it, so a poison record never
+ * blocks its partition. The good records go to `handle`; if it throws, the whole batch fails and
+ * the event-source mapping (or the local runtime) retries it, which is why `handle` must be
+ * idempotent. Records `handle` finds unprocessable for good go to `deadLetterRecords`.
  */
 export function topicConsumer<T>(
-  spec: { readonly operation: string; readonly schema: ZodType<T> },
-  handle: (records: DecodedRecord<T>[], context: Context) => Promise<void>,
+  fn: FunctionSpec,
+  schema: ZodType<T>,
+  handle: (records: DecodedRecord<T>[], context: ConsumerContext) => Promise<void>,
 ) {
-  return middy(async (event: MSKEvent, context: Context): Promise<void> => {
-    const results = await decodeRecords(event, spec.schema);
+  const subscription = fn.subscriptions?.length === 1 ? fn.subscriptions[0] : undefined;
+  if (!subscription) throw new Error(`${fn.name} must have exactly one subscription to be a topic consumer`);
+  const consumer = fn.name;
+  return middy(async (event: MSKEvent, lambda: Context): Promise<void> => {
+    const results = await decodeRecords(event, schema);
     const good: DecodedRecord<T>[] = [];
     const poison: { record: PoisonRecord; reason: string }[] = [];
     for (const result of results) {
       if (result.ok) good.push(result.record);
       else poison.push({ record: result.record, reason: result.reason });
     }
-    if (poison.length > 0) await deadLetter(await platform.bus(), spec.operation, poison);
-    if (good.length > 0) await handle(good, context);
+    if (poison.length > 0) await deadLetter(await platform.bus(), consumer, poison);
+    if (good.length > 0) await handleOrRetry(consumer, () => handle(good, { subscription, consumer, lambda }));
     metrics.addMetric('RecordsProcessed', MetricUnit.Count, good.length);
     metrics.addMetric('RecordsDeadLettered', MetricUnit.Count, poison.length);
   })
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .use(captureLambdaHandler(tracer))
     .use(logMetrics(metrics));
+}
+
+/**
+ * The consumers' edge mapping of errors: every failure of a whole batch is a retry (the
+ * subscription's policy then decides between retrying without end and the on-failure queue). An
+ * `Unavailable` store is expected now and then and logged as a warning; anything else as an error.
+ */
+async function handleOrRetry(consumer: string, run: () => Promise<void>): Promise<void> {
+  try {
+    await run();
+  } catch (error) {
+    if (error instanceof DomainError && error.kind === 'unavailable') {
+      logger.warn('batch will be retried: a store is unavailable', { consumer, reason: error.message });
+    } else {
+      logger.error('batch will be retried: it failed', { consumer, error: error as Error });
+    }
+    throw error;
+  }
 }
 
 /**
@@ -95,5 +130,5 @@ async function deadLetter(
     return { key: `${record.topic}/${record.partition}/${record.offset}`, value: JSON.stringify(letter) };
   });
   // If this fails the batch fails and is retried: a poison record is never silently dropped.
-  await bus.publish(Topics.deadLetters, records);
+  await bus.publish(deadLetterTopic.name, records);
 }

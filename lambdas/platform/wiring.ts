@@ -1,4 +1,3 @@
-import { manifest } from '../manifest';
 import type { EventBus, TopicSubscriber } from './bus/event-bus';
 import { PrefixedBus } from './bus/topic-prefix';
 import type { Cache } from './cache/cache';
@@ -7,24 +6,30 @@ import { systemClock } from './clock/clock';
 import type { Backend } from './config';
 import { currentBackend } from './config';
 import type { Mailer } from './mailer/mailer';
+import type { TopicSpec } from './manifest-types';
 import type { SearchIndex } from './search/search-index';
 
-/** The bus as the local runtime needs it: handlers publish, the runtime's pollers subscribe. */
-export type LocalBus = EventBus & TopicSubscriber;
+/** The bus with its consuming side, as the local runtime needs it (never built in AWS). */
+type LocalBus = EventBus & TopicSubscriber;
 
 /** Lazily built, one per container: Lambda reuses them across invocations. */
 const instances: {
-  bus?: Promise<LocalBus>;
+  bus?: Promise<EventBus>;
+  localBus?: Promise<LocalBus>;
   search?: Promise<SearchIndex>;
   cache?: Promise<Cache>;
   mailer?: Promise<Mailer>;
 } = {};
 
+/** What the embedded backend is told by whoever runs it (the local runtime, a test). */
+let embeddedTopics: readonly TopicSpec[] | undefined;
+
 /**
  * Picks each port's adapter for the current backend (EVENTLINE_BACKEND): embedded in-process
  * adapters, the real local services, or AWS. Capability wiring (e.g. tracking/wiring.ts) does
  * the same for its own repositories. Adapters are imported lazily so an embedded run never loads
- * a client it does not use.
+ * a client it does not use. The platform knows no capability: the embedded bus learns the
+ * topics it holds from `configureEmbedded` (the local runtime passes the manifest's).
  */
 export const platform = {
   backend(): Backend {
@@ -33,9 +38,26 @@ export const platform = {
 
   clock: systemClock as Clock,
 
-  bus(): Promise<LocalBus> {
-    instances.bus ??= createBus(currentBackend());
-    return instances.bus;
+  /** Declares the topics the embedded bus holds; must come before the first `bus()` there. */
+  configureEmbedded(options: { readonly topics: readonly TopicSpec[] }): void {
+    embeddedTopics = options.topics;
+  },
+
+  /** The producing side: what handlers publish with. */
+  bus(): Promise<EventBus> {
+    if (currentBackend() === 'aws') {
+      instances.bus ??= createKafkaProducer();
+      return instances.bus;
+    }
+    return platform.localBus();
+  },
+
+  /** Producing and consuming sides over one log, for the local runtime (embedded or services). */
+  localBus(): Promise<LocalBus> {
+    const backend = currentBackend();
+    if (backend === 'aws') return Promise.reject(new Error('the consuming side of the bus is local only'));
+    instances.localBus ??= backend === 'embedded' ? createEmbeddedBus() : createLocalKafkaBus();
+    return instances.localBus;
   },
 
   search(): Promise<SearchIndex> {
@@ -68,10 +90,11 @@ export const platform = {
 
   /** Closes whatever was opened (local runtime shutdown, tests); the next call opens anew. */
   async close(): Promise<void> {
-    const { bus, search, cache } = instances;
-    instances.bus = instances.search = instances.cache = instances.mailer = undefined;
+    const { bus, localBus, search, cache } = instances;
+    instances.bus = instances.localBus = instances.search = instances.cache = instances.mailer = undefined;
     await Promise.allSettled([
       bus?.then((b) => b.close()),
+      localBus?.then((b) => b.close()),
       search?.then((s) => s.close()),
       cache?.then((c) => c.close()),
       import('./sql/pool').then(({ closeSqlPool }) => closeSqlPool()),
@@ -79,17 +102,26 @@ export const platform = {
   },
 };
 
-async function createBus(backend: Backend): Promise<LocalBus> {
-  if (backend === 'embedded') {
-    const { EmbeddedBus } = await import('./bus/embedded-bus');
-    return new EmbeddedBus(manifest.topics);
+async function createEmbeddedBus(): Promise<LocalBus> {
+  if (!embeddedTopics) {
+    throw new Error('the embedded bus needs its topics: call platform.configureEmbedded({ topics }) first');
   }
+  const { EmbeddedBus } = await import('./bus/embedded-bus');
+  return new EmbeddedBus(embeddedTopics);
+}
+
+/** In AWS a function only produces: no consumer is ever built (the MSK event-source mapping polls). */
+async function createKafkaProducer(): Promise<EventBus> {
+  const { kafkaFromEnv } = await import('./bus/kafka-client');
+  const { KafkaEventBus } = await import('./bus/kafka-bus');
+  return new KafkaEventBus(await kafkaFromEnv());
+}
+
+async function createLocalKafkaBus(): Promise<LocalBus> {
   const { kafkaFromEnv } = await import('./bus/kafka-client');
   const { KafkaEventBus, KafkaTopicSubscriber } = await import('./bus/kafka-bus');
   const kafka = await kafkaFromEnv();
-  const producer = new KafkaEventBus(kafka);
-  const subscriber = new KafkaTopicSubscriber(kafka);
-  // Locally a prefix lets several runtimes share one Kafka; in AWS topics are the manifest's.
-  const prefix = backend === 'services' ? (process.env.EVENTLINE_TOPIC_PREFIX ?? '') : '';
-  return new PrefixedBus(prefix, producer, subscriber);
+  // A prefix lets several local runtimes (a developer's, an end-to-end test's) share one Kafka.
+  const prefix = process.env.EVENTLINE_TOPIC_PREFIX ?? '';
+  return new PrefixedBus(prefix, new KafkaEventBus(kafka), new KafkaTopicSubscriber(kafka));
 }

@@ -3,6 +3,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import { EnvNames } from '../../lambdas/platform/config';
+import { platformDeclarations } from '../../lambdas/platform/declarations';
 import type { FunctionSpec, PlatformResource } from '../../lambdas/platform/manifest-types';
 import type { StageConfig } from '../config/stages';
 import { EventlineFunction } from './eventline-function';
@@ -44,11 +45,12 @@ export function environmentFor(
   platform: PlatformResources,
   powertoolsService: string,
 ): Record<string, string> {
+  // One namespace for every custom metric, defined once by the platform's declarations.
   const env: Record<string, string> = {
     [EnvNames.backend]: 'aws',
     [EnvNames.stage]: config.stage,
     POWERTOOLS_SERVICE_NAME: powertoolsService,
-    POWERTOOLS_METRICS_NAMESPACE: 'Eventline',
+    POWERTOOLS_METRICS_NAMESPACE: platformDeclarations.metricNamespace,
   };
   for (const use of new Set(uses)) {
     switch (use) {

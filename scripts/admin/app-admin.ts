@@ -4,6 +4,7 @@
  * logged anywhere else.
  */
 import mysql from 'mysql2/promise';
+import { migrationSources } from '../../lambdas/manifest';
 import { type Backend, EnvNames } from '../../lambdas/platform/config';
 import { migrate } from '../../lambdas/platform/sql/migrate';
 import { closeSqlPool, sqlPool } from '../../lambdas/platform/sql/pool';
@@ -43,7 +44,7 @@ export async function withRegistry<T>(backend: Backend, use: (registry: AppRegis
   process.env[EnvNames.backend] = backend;
   try {
     const pool = await sqlPool();
-    if (backend === 'services') await migrate(pool);
+    if (backend === 'services') await migrate(pool, migrationSources);
     return await use(new MySqlAppRegistry(pool));
   } finally {
     await closeSqlPool();

@@ -1,6 +1,6 @@
-import { Topics } from '../../lambdas/manifest';
 import type { ConsumedRecord } from '../../lambdas/platform/bus/event-bus';
 import { partitionForKey } from '../../lambdas/platform/bus/key-partitioner';
+import { userTagsTopic } from '../../lambdas/tracking/manifest';
 import type { SentTag } from './tag-generator';
 
 /** Partitions of tracking.user-tags (the manifest's). */
@@ -13,7 +13,7 @@ export const USER_TAG_PARTITIONS = 6;
 export function toLogRecords(
   tags: readonly SentTag[],
   nextOffsets: number[] = new Array(USER_TAG_PARTITIONS).fill(0),
-  topic: string = Topics.userTags,
+  topic: string = userTagsTopic.name,
 ): ConsumedRecord[] {
   return tags.map((sent) => {
     const partition = partitionForKey(sent.tag.cookie, USER_TAG_PARTITIONS);

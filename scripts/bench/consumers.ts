@@ -13,7 +13,7 @@
  */
 import type { Handler } from 'aws-lambda';
 import type { Pool } from 'mysql2/promise';
-import { manifest } from '../../lambdas/manifest';
+import { manifest, migrationSources } from '../../lambdas/manifest';
 import type { ConsumedRecord } from '../../lambdas/platform/bus/event-bus';
 import { toMskEvent } from '../../lambdas/platform/kafka/msk-event';
 import type { FunctionSpec, KafkaSubscriptionSpec } from '../../lambdas/platform/manifest-types';
@@ -140,7 +140,7 @@ async function main() {
   Object.assign(process.env, subject.env);
   const pool = await openSubjectPool(subject);
   try {
-    await migrate(pool);
+    await migrate(pool, migrationSources);
     // Both parallel phases share this pool (as in one runtime process); counted for the analysis.
     statements = new StatementCounter(await sqlPool());
     for (const table of ['raw_user_tags_warmup', 'raw_user_tags_500', 'raw_user_tags_1000']) {

@@ -14,6 +14,8 @@
  *
  *   npm run bench -- queries
  */
+
+import { migrationSources } from '../../lambdas/manifest';
 import { toMskEvent } from '../../lambdas/platform/kafka/msk-event';
 import { migrate } from '../../lambdas/platform/sql/migrate';
 import { LOCAL_KAFKA_EVENT_SOURCE } from '../local-runtime/kafka-poller';
@@ -81,7 +83,7 @@ interface PhaseFigures {
 
 async function loadData(run: string, subject: ReturnType<typeof servicesSubject>): Promise<Dataset & { loadSeconds: number }> {
   const pool = await openSubjectPool(subject, 4);
-  await migrate(pool);
+  await migrate(pool, migrationSources);
   const aggregateFn = (await import('../../lambdas/tracking/handlers/aggregate-user-tags')).handler;
   const aggregateSpec = (await import('../../lambdas/manifest')).manifest.functions.find(
     (f) => f.name === 'tracking-aggregate-tags',

@@ -1,6 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { Client } from '@opensearch-project/opensearch';
-import { Topics } from '../../lambdas/manifest';
+import { configureEmbeddedPlatform, Topics } from '../support/topics';
+
+configureEmbeddedPlatform();
+
 import { localServices } from '../../lambdas/platform/config';
 import type { DecodedRecord } from '../../lambdas/platform/kafka/decode';
 import { EmbeddedSearchIndex } from '../../lambdas/platform/search/embedded-index';

@@ -10,12 +10,14 @@ import path from 'node:path';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
 import mysql, { type RowDataPacket } from 'mysql2/promise';
+import { migrationSources } from '../../lambdas/manifest';
 import { localServices } from '../../lambdas/platform/config';
 import {
-  defaultMigrationsDirectory,
+  bundledMigrationSources,
   MigrationChecksumError,
   migrate,
   migrationsDirEnv,
+  readAllMigrations,
   readMigrations,
 } from '../../lambdas/platform/sql/migrate';
 import {
@@ -49,6 +51,11 @@ function poolFor(database: string): Pool {
   const pool = createPool({ ...server, database, connectionLimit: 4 });
   openPools.push(pool);
   return pool;
+}
+
+/** A migration source named `test` (or `namespace`) in a fresh folder holding `files`. */
+async function migrationsIn(files: Record<string, string>, namespace = 'test') {
+  return [{ namespace, directory: await migrationsDir(files) }];
 }
 
 async function migrationsDir(files: Record<string, string>): Promise<string> {
@@ -106,34 +113,81 @@ describe('splitSqlStatements', () => {
 });
 
 describe('migrate', () => {
-  it('finds the project migrations next to the module, or where the env says', () => {
-    expect(defaultMigrationsDirectory({})).toBe(path.join(__dirname, '../../lambdas/platform/sql/migrations'));
-    expect(defaultMigrationsDirectory({ [migrationsDirEnv]: '/opt/migrations' })).toBe('/opt/migrations');
+  it('finds bundled migrations under the env folder, one subfolder per namespace, in the given order', () => {
+    expect(bundledMigrationSources(['tracking', 'accounts'], { [migrationsDirEnv]: '/opt/migrations' })).toEqual([
+      { namespace: 'tracking', directory: '/opt/migrations/tracking' },
+      { namespace: 'accounts', directory: '/opt/migrations/accounts' },
+    ]);
+    expect(() => bundledMigrationSources(['tracking'], {})).toThrow(migrationsDirEnv);
   });
 
   it('applies the project migrations once; a second run is a no-op', async () => {
     const pool = poolFor(await freshDatabase('project'));
-    const files = (await readdir(defaultMigrationsDirectory())).filter((f) => f.endsWith('.sql'));
+    const tracking = migrationSources.find((source) => source.namespace === 'tracking')!;
+    const files = (await readdir(tracking.directory)).filter((f) => f.endsWith('.sql'));
 
-    const first = await migrate(pool);
-    expect(first).toEqual(files.map((file) => file.replace(/\.sql$/, '')).sort());
-    expect(first).toContain('0001_user_tags');
-    expect(await migrate(pool)).toEqual([]);
+    const first = await migrate(pool, migrationSources);
+    expect(first).toEqual(expect.arrayContaining(files.map((file) => `tracking/${file.replace(/\.sql$/, '')}`)));
+    expect(first).toContain('tracking/0001_user_tags');
+    expect(await migrate(pool, migrationSources)).toEqual([]);
 
     const recorded = await rowsOf<RowDataPacket>(
       pool,
-      'SELECT version, name, checksum, applied_at FROM schema_migrations ORDER BY version',
+      'SELECT namespace, version, name, checksum, applied_at FROM schema_migrations ORDER BY applied_at, namespace, version',
     );
-    const expected = await readMigrations(defaultMigrationsDirectory());
-    expect(recorded.map((row) => [row.version, row.name, row.checksum])).toEqual(
-      expected.map((m) => [m.version, m.name, m.checksum]),
+    const expected = await readAllMigrations(migrationSources);
+    expect(recorded.map((row) => [row.namespace, row.version, row.name, row.checksum])).toEqual(
+      expected.map((m) => [m.namespace, m.version, m.name, m.checksum]),
     );
     expect(recorded[0]?.applied_at).toBeInstanceOf(Date);
   });
 
+  it('applies namespaces in the given order and keeps their versions apart', async () => {
+    const pool = poolFor(await freshDatabase('namespaces'));
+    const first = await migrationsIn({ '0001_a.sql': 'CREATE TABLE a (id INT PRIMARY KEY)' }, 'first');
+    const second = await migrationsIn(
+      { '0001_b.sql': 'CREATE TABLE b (id INT PRIMARY KEY, a INT, FOREIGN KEY (a) REFERENCES a (id))' },
+      'second',
+    );
+    expect(await migrate(pool, [...first, ...second])).toEqual(['first/0001_a', 'second/0001_b']);
+    await expect(migrate(pool, [...first, ...first])).rejects.toThrow(/given twice/);
+    await expect(readMigrations({ namespace: 'Bad Name', directory: first[0]!.directory })).rejects.toThrow(/kebab/);
+  });
+
+  it('upgrades a database migrated before namespaces: old rows join their namespace, nothing re-runs', async () => {
+    const pool = poolFor(await freshDatabase('upgrade'));
+    const tracking = migrationSources.filter((source) => source.namespace === 'tracking');
+    const migrations = await readAllMigrations(tracking);
+    // Today's schema as the previous migrator left it: version as the key, no namespace.
+    await pool.query(`CREATE TABLE schema_migrations (
+        version INT NOT NULL PRIMARY KEY, name VARCHAR(255) NOT NULL, checksum CHAR(64) NOT NULL,
+        applied_at DATETIME(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3)
+      ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin`);
+    const old = migrations.slice(0, 3);
+    for (const m of old) {
+      for (const statement of splitSqlStatements(m.sql)) await pool.query(statement);
+      await pool.query('INSERT INTO schema_migrations (version, name, checksum) VALUES (?, ?, ?)', [
+        m.version,
+        m.name,
+        m.checksum,
+      ]);
+    }
+    // One applied row without a file here (a newer deployment's): left alone.
+    await pool.query("INSERT INTO schema_migrations (version, name, checksum) VALUES (99, 'from_the_future', REPEAT('0', 64))");
+
+    const applied = await migrate(pool, migrationSources);
+    expect(applied).toEqual(migrations.slice(3).map((m) => m.id));
+    const rows = await rowsOf<RowDataPacket>(
+      pool,
+      'SELECT namespace, version FROM schema_migrations ORDER BY namespace, version',
+    );
+    expect(rows.map((r) => `${r.namespace}/${r.version}`)).toEqual(['/99', ...migrations.map((m) => `tracking/${m.version}`)]);
+    expect(await migrate(pool, migrationSources)).toEqual([]);
+  });
+
   it('user_tags keeps tags byte for byte and ignores a replayed Kafka record', async () => {
     const pool = poolFor(await freshDatabase('tags'));
-    await migrate(pool);
+    await migrate(pool, migrationSources);
     // Key order, spacing, escapes and non-ASCII must survive exactly as sent.
     const tag =
       '{"time":"2022-03-01T00:00:00.649Z","cookie":"Ck-ż😀","country":"PL","device":"PC",' +
@@ -157,26 +211,26 @@ describe('migrate', () => {
 
   it('applies multi-statement files in version order and reports each once', async () => {
     const pool = poolFor(await freshDatabase('order'));
-    const dir = await migrationsDir({
+    const dir = await migrationsIn({
       '0002_fill.sql': "INSERT INTO t (v) VALUES ('a;b');\nINSERT INTO t (v) VALUES ('c');\n",
       '0001_create.sql': 'CREATE TABLE t (id INT AUTO_INCREMENT PRIMARY KEY, v VARCHAR(10));',
     });
-    expect(await migrate(pool, dir)).toEqual(['0001_create', '0002_fill']);
+    expect(await migrate(pool, dir)).toEqual(['test/0001_create', 'test/0002_fill']);
     expect(await migrate(pool, dir)).toEqual([]);
     const rows = await rowsOf<RowDataPacket>(pool, 'SELECT v FROM t ORDER BY id');
     expect(rows.map((row) => row.v)).toEqual(['a;b', 'c']);
 
     // A new file later applies only itself.
-    await writeFile(path.join(dir, '0003_more.sql'), "INSERT INTO t (v) VALUES ('d')");
-    expect(await migrate(pool, dir)).toEqual(['0003_more']);
+    await writeFile(path.join(dir[0]!.directory, '0003_more.sql'), "INSERT INTO t (v) VALUES ('d')");
+    expect(await migrate(pool, dir)).toEqual(['test/0003_more']);
   });
 
   it('refuses to run when an applied migration was changed', async () => {
     const pool = poolFor(await freshDatabase('checksum'));
-    const dir = await migrationsDir({ '0001_create.sql': 'CREATE TABLE t (id INT PRIMARY KEY)' });
+    const dir = await migrationsIn({ '0001_create.sql': 'CREATE TABLE t (id INT PRIMARY KEY)' });
     await migrate(pool, dir);
-    await writeFile(path.join(dir, '0001_create.sql'), 'CREATE TABLE t (id BIGINT PRIMARY KEY)');
-    await writeFile(path.join(dir, '0002_next.sql'), 'CREATE TABLE u (id INT PRIMARY KEY)');
+    await writeFile(path.join(dir[0]!.directory, '0001_create.sql'), 'CREATE TABLE t (id BIGINT PRIMARY KEY)');
+    await writeFile(path.join(dir[0]!.directory, '0002_next.sql'), 'CREATE TABLE u (id INT PRIMARY KEY)');
 
     const run = migrate(pool, dir);
     await expect(run).rejects.toBeInstanceOf(MigrationChecksumError);
@@ -188,23 +242,23 @@ describe('migrate', () => {
 
   it('does not record a failing migration and names the failing statement', async () => {
     const pool = poolFor(await freshDatabase('failing'));
-    const dir = await migrationsDir({
+    const dir = await migrationsIn({
       '0001_bad.sql': 'CREATE TABLE t (id INT PRIMARY KEY);\nSELEC nonsense;',
     });
-    await expect(migrate(pool, dir)).rejects.toThrow(/0001_bad failed at statement 2 of 2/);
+    await expect(migrate(pool, dir)).rejects.toThrow(/test\/0001_bad failed at statement 2 of 2/);
     expect(await rowsOf<RowDataPacket>(pool, 'SELECT * FROM schema_migrations')).toHaveLength(0);
   });
 
   it('rejects badly named and duplicate migration files', async () => {
-    await expect(readMigrations(await migrationsDir({ '1_x.sql': 'SELECT 1' }))).rejects.toThrow(/NNNN_lower_snake_case/);
-    await expect(readMigrations(await migrationsDir({ '0001_a.sql': 'SELECT 1', '0001_b.sql': 'SELECT 1' }))).rejects.toThrow(
-      /share version 1/,
-    );
+    await expect(readMigrations((await migrationsIn({ '1_x.sql': 'SELECT 1' }))[0]!)).rejects.toThrow(/NNNN_lower_snake_case/);
+    await expect(
+      readMigrations((await migrationsIn({ '0001_a.sql': 'SELECT 1', '0001_b.sql': 'SELECT 1' }))[0]!),
+    ).rejects.toThrow(/share version 1/);
   });
 
   it('concurrent runs apply every migration exactly once', async () => {
     const database = await freshDatabase('concurrent');
-    const dir = await migrationsDir({
+    const dir = await migrationsIn({
       // A slow first migration keeps the runs overlapping.
       '0001_slow.sql': 'DO SLEEP(0.3);\nCREATE TABLE t (id INT AUTO_INCREMENT PRIMARY KEY);',
       '0002_row.sql': 'INSERT INTO t () VALUES ()',
@@ -213,7 +267,7 @@ describe('migrate', () => {
     // Separate pools, as separate Lambda containers would have.
     const results = await Promise.all([1, 2, 3].map(() => migrate(poolFor(database), dir)));
 
-    expect(results.flat().sort()).toEqual(['0001_slow', '0002_row', '0003_row']);
+    expect(results.flat().sort()).toEqual(['test/0001_slow', 'test/0002_row', 'test/0003_row']);
     expect(results.filter((applied) => applied.length > 0)).toHaveLength(1);
     const pool = poolFor(database);
     expect(await rowsOf<RowDataPacket>(pool, 'SELECT id FROM t')).toHaveLength(2);
@@ -223,7 +277,7 @@ describe('migrate', () => {
   it('needs a database selected', async () => {
     const pool = createPool({ ...server, connectionLimit: 1 });
     openPools.push(pool);
-    const dir = await migrationsDir({ '0001_x.sql': 'SELECT 1' });
+    const dir = await migrationsIn({ '0001_x.sql': 'SELECT 1' });
     await expect(migrate(pool, dir)).rejects.toThrow(/select a database/);
   });
 });

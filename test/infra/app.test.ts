@@ -8,8 +8,7 @@ import { routesOf, scheduledInvocationTemplate, schedulesOf, subscriptionsOf } f
 import { stageConfig } from '../../lib/config/stages';
 import { physicalFunctionName } from '../../lib/constructs/eventline-function';
 import { needsVpc } from '../../lib/constructs/manifest-function';
-import { fromRepoRoot } from '../../lib/paths';
-import { hashMigrations } from '../../lib/schema-stack';
+import { hashMigrationFolders } from '../../lib/schema-stack';
 import { logicalIdOf, referenceText, resourcesOf, type SynthesizedEventline, synthEventline } from './support/synth';
 
 const config = stageConfig('dev');
@@ -269,10 +268,12 @@ describe('schema custom resources', () => {
     const template = app.template(app.stacks.schema);
     template.hasResourceProperties('Custom::EventlineKafkaTopics', { Topics: JSON.stringify(manifest.topics) });
     template.hasResourceProperties('Custom::EventlineSqlMigrations', {
-      MigrationsHash: hashMigrations(fromRepoRoot('lambdas/platform/sql/migrations')),
+      Namespaces: JSON.stringify(manifest.migrations.map((m) => m.namespace)),
+      MigrationsHash: hashMigrationFolders(manifest.migrations),
     });
+    expect(manifest.migrations).toContainEqual({ namespace: 'tracking', directory: 'lambdas/tracking/migrations' });
     template.hasResourceProperties('Custom::EventlineSearchIndexes', {
-      DefinitionsHash: Match.stringLikeRegexp('^[0-9a-f]{64}$'),
+      Definitions: JSON.stringify(manifest.searchIndexes),
     });
     template.hasResourceProperties('AWS::Lambda::Function', {
       FunctionName: 'eventline-dev-deploy-sql-migrations',

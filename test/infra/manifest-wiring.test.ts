@@ -13,6 +13,9 @@ const entry = 'test/infra/fixtures/noop-handler.ts';
 const config = stageConfig('dev');
 
 const wiringManifest: Manifest = {
+  metricNamespace: 'Eventline',
+  migrations: [],
+  searchIndexes: [],
   topics: [
     { name: 'people.profiles', partitions: 3, retentionHours: 24, description: 'profiles' },
     { name: 'mail.outbox', partitions: 1, retentionHours: 24, description: 'mails to send' },

@@ -4,7 +4,7 @@ import type { FunctionSpec } from '../../lambdas/platform/manifest-types';
 export function testFunction(name: string, overrides: Partial<FunctionSpec> = {}): FunctionSpec {
   return {
     name,
-    capability: 'platform',
+    capability: 'tracking',
     description: name,
     entry: `test/${name}.ts`,
     memoryMb: 128,

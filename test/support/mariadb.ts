@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import mysql from 'mysql2/promise';
+import { migrationSources } from '../../lambdas/manifest';
 import { localServices } from '../../lambdas/platform/config';
 import { migrate } from '../../lambdas/platform/sql/migrate';
 import { createDatabaseIfMissing, createPool, type Pool } from '../../lambdas/platform/sql/pool';
@@ -13,7 +14,7 @@ export async function temporaryDatabase(label: string): Promise<{ pool: Pool; na
   const name = `eventline_t_${label}_${randomBytes(4).toString('hex')}`;
   await createDatabaseIfMissing({ host, port, user, password }, name);
   const pool = createPool({ host, port, user, password, database: name, connectionLimit: 4 });
-  await migrate(pool);
+  await migrate(pool, migrationSources);
   return {
     pool,
     name,

@@ -1,8 +1,12 @@
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { parseQueryString } from '../../lambdas/platform/http/query';
 import { EmbeddedSearchIndex } from '../../lambdas/platform/search/embedded-index';
 import { platform } from '../../lambdas/platform/wiring';
 import { aggregationFor, queryAnalytics } from '../../lambdas/tracking/domain/analytics';
-import { type AnalyticsQuery, parseAnalyticsQuery, parseCondition } from '../../lambdas/tracking/domain/analytics-query';
+import { type AnalyticsQuery, parseAnalyticsParameters, parseCondition } from '../../lambdas/tracking/domain/analytics-query';
+
+const parseAnalyticsQuery = (raw: string) => parseAnalyticsParameters(parseQueryString(raw));
+
 import {
   appEventIndexDefinition,
   appEventIndexName,

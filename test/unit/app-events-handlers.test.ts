@@ -1,5 +1,9 @@
 import type { APIGatewayProxyEventV2, APIGatewayRequestAuthorizerEventV2 } from 'aws-lambda';
-import { Topics } from '../../lambdas/manifest';
+import { Unavailable } from '../../lambdas/platform/errors';
+import { configureEmbeddedPlatform, Topics } from '../support/topics';
+
+configureEmbeddedPlatform();
+
 import type { ConsumedRecord, OutgoingRecord } from '../../lambdas/platform/bus/event-bus';
 import { toMskEvent } from '../../lambdas/platform/kafka/msk-event';
 import type { SearchIndex } from '../../lambdas/platform/search/search-index';
@@ -45,7 +49,7 @@ function authorizerEvent(appId: string | undefined, key: string | undefined): AP
 
 /** What every record published to a topic so far says (read by a throwaway consumer group). */
 async function published<T>(topic: string): Promise<{ key: string; value: T }[]> {
-  const bus = await platform.bus();
+  const bus = await platform.localBus();
   const seen: { key: string; value: T }[] = [];
   const subscription = await bus.subscribe({
     groupId: `test-${Math.random()}`,
@@ -152,7 +156,8 @@ describe('ingest-app-events (POST /v1/apps/{appId}/events)', () => {
   it('answers 503 and claims nothing accepted when Kafka does not take the events', async () => {
     jest.spyOn(platform, 'bus').mockResolvedValue({
       publish: async (_topic: string, _records: readonly OutgoingRecord[]) => {
-        throw new Error('broker not available');
+        // What the Kafka adapter throws when the broker does not take a publish (bus contract test).
+        throw new Unavailable('the log could not take the records, retry later');
       },
     } as never);
     const response = await call(request('ingest-game', { events: [{ type: 'a', user_id: 'u' }] }));
@@ -233,7 +238,7 @@ describe('index-app-events consumer', () => {
 
     jest.spyOn(platform, 'search').mockResolvedValue(failing(false));
     await indexAppEvents(batch, lambdaContext);
-    const letters = (await deadLetters()).filter((l) => l.consumer === 'indexAppEvents' && l.source.partition === 1);
+    const letters = (await deadLetters()).filter((l) => l.consumer === 'tracking-index-app-events' && l.source.partition === 1);
     // The poison record is dead-lettered by both runs (before handle), the refused one once.
     expect(letters.filter((l) => l.source.offset === 41).map((l) => l.reason)).toEqual([
       expect.stringContaining('mapper_parsing_exception'),

@@ -197,6 +197,9 @@ describe('local runtime: routes behind a Lambda authorizer', () => {
     open: async () => ({ statusCode: 200, body: 'open' }),
   };
   const manifest: Manifest = {
+    metricNamespace: 'Eventline',
+    migrations: [],
+    searchIndexes: [],
     topics: [],
     functions: [
       testFunction('key-check', {

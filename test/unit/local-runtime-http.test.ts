@@ -65,6 +65,9 @@ const handlers: Record<string, Handler> = {
 };
 
 const manifest: Manifest = {
+  metricNamespace: 'Eventline',
+  migrations: [],
+  searchIndexes: [],
   topics: [],
   functions: [
     fn('echo', {
@@ -324,6 +327,9 @@ describe('local runtime: loading handlers from manifest entries', () => {
   it('requires the entry file and calls its handler export', async () => {
     const runtime = await startLocalRuntime({
       manifest: {
+        metricNamespace: 'Eventline',
+        migrations: [],
+        searchIndexes: [],
         topics: [],
         functions: [fn('hello', { entry: path.join(dir, 'hello.js'), routes: [{ method: 'GET', path: '/hello/{who}' }] })],
       },
@@ -342,7 +348,13 @@ describe('local runtime: loading handlers from manifest entries', () => {
   it('refuses to start when an entry has no handler export', async () => {
     await expect(
       startLocalRuntime({
-        manifest: { topics: [], functions: [fn('broken', { entry: path.join(dir, 'nohandler.js') })] },
+        manifest: {
+          metricNamespace: 'Eventline',
+          migrations: [],
+          searchIndexes: [],
+          topics: [],
+          functions: [fn('broken', { entry: path.join(dir, 'nohandler.js') })],
+        },
         port: 0,
         subscriber: noSubscriber,
         logger: new RecordingRuntimeLogger(),

@@ -125,6 +125,9 @@ describe('local runtime: Kafka consumers', () => {
   };
 
   const manifest: Manifest = {
+    metricNamespace: 'Eventline',
+    migrations: [],
+    searchIndexes: [],
     topics: [{ name: TOPIC, partitions: 3, retentionHours: 1, description: 'test' }],
     functions: [
       consumer('poison-aware', { retryAttempts: 2, batchSize: 50, maxBatchingWindowSeconds: 2 }),

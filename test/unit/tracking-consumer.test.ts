@@ -1,4 +1,7 @@
-import { Topics } from '../../lambdas/manifest';
+import { configureEmbeddedPlatform, Topics } from '../support/topics';
+
+configureEmbeddedPlatform();
+
 import type { ConsumedRecord } from '../../lambdas/platform/bus/event-bus';
 import { toMskEvent } from '../../lambdas/platform/kafka/msk-event';
 import type { DeadLetter } from '../../lambdas/platform/topic-consumer';
@@ -25,7 +28,7 @@ const source = { eventSourceArn: 'arn:aws:kafka:local:000000000000:cluster/test/
 const all = { fromMs: 0, toMs: Date.parse('2030-01-01T00:00:00Z') };
 
 async function deadLetters(): Promise<DeadLetter[]> {
-  const bus = await platform.bus();
+  const bus = await platform.localBus();
   const letters: DeadLetter[] = [];
   const subscription = await bus.subscribe({
     groupId: `test-${Math.random()}`,
@@ -56,7 +59,7 @@ describe('store-user-tags consumer', () => {
     expect(letters.map((l) => l.source.offset).sort()).toEqual([11, 12]);
     expect(letters.find((l) => l.source.offset === 12)!.reason).toContain('time');
     expect(Buffer.from(letters.find((l) => l.source.offset === 11)!.value!, 'base64').toString()).toBe('{not json');
-    expect(letters[0].consumer).toBe('storeUserTags');
+    expect(letters[0].consumer).toBe('tracking-store-profiles');
   });
 
   it('is idempotent: a redelivered batch, whole or partial, changes nothing', async () => {

@@ -11,6 +11,8 @@
  *   and delivered again when it rejected.
  * Deliveries are woken by publishes (no busy polling); stop()/close() leave no timer behind.
  */
+
+import { Unavailable } from '../errors';
 import type { TopicSpec } from '../manifest-types';
 import type { ConsumedRecord, EventBus, OutgoingRecord, SubscribeOptions, Subscription, TopicSubscriber } from './event-bus';
 import { partitionForKey } from './key-partitioner';
@@ -120,7 +122,8 @@ export class EmbeddedBus implements EventBus, TopicSubscriber {
   async publish(topic: string, records: readonly OutgoingRecord[]): Promise<void> {
     if (this.closed) throw new Error('the event bus is closed');
     const log = this.topics.get(topic);
-    if (!log) throw new Error(`unknown topic ${topic}: it is not declared in the manifest`);
+    // Kafka cannot tell a missing topic from one not yet available either: the same error as its adapter.
+    if (!log) throw new Unavailable(`unknown topic ${topic}: it is not declared in the manifest`);
     const maxBytes = this.options.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES;
     // Validate everything first: a rejected publish stores nothing.
     for (const r of records) {

@@ -15,6 +15,7 @@ import {
   type Producer,
   type RetryOptions,
 } from 'kafkajs';
+import { Unavailable } from '../errors';
 import type { ConsumedRecord, EventBus, OutgoingRecord, SubscribeOptions, Subscription, TopicSubscriber } from './event-bus';
 
 /** A client, or how to get one (e.g. `kafkaFromEnv`), resolved on first use. */
@@ -96,7 +97,8 @@ export class KafkaEventBus implements EventBus {
           // Every caller of a failed request is rejected (and answers 503, so its client retries).
           // Resending here would be wrong: part of the request may already be on the log, and a
           // new request gets new producer sequence numbers, so those records would land twice.
-          for (const pending of batch) pending.reject(error);
+          const unavailable = new Unavailable('the log could not take the records, retry later', { cause: error });
+          for (const pending of batch) pending.reject(unavailable);
         }
       }
     } finally {

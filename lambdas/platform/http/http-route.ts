@@ -4,23 +4,14 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
-import type { ZodType } from 'zod';
+import { DomainError } from '../errors';
+import type { AccessRule, RouteContract } from '../manifest-types';
 import { logger, metrics, tracer } from '../observability';
-import { HttpProblem, Problems } from './problem';
-import { parseJsonBody, rawBodyOf, validate } from './request';
+import { bounded, HttpProblem, Problems, problemOfDomainError } from './problem';
+import { MalformedQueryString, parseQueryString } from './query';
+import { parseJsonBody, rawBodyOf, refuseIllFormedText, validate } from './request';
 
 export type HttpResponse = APIGatewayProxyStructuredResultV2;
-
-/** What a route declares about its input; every part it names is validated before `handle`. */
-export interface RouteSpec<B, Q, P> {
-  /** Names the operation in logs and metrics. */
-  readonly operation: string;
-  readonly body?: ZodType<B>;
-  readonly query?: ZodType<Q>;
-  readonly path?: ZodType<P>;
-  /** Largest accepted body in bytes (default 64 KiB). */
-  readonly maxBodyBytes?: number;
-}
 
 export interface RouteInput<B, Q, P> {
   readonly body: B;
@@ -35,31 +26,82 @@ export interface RouteInput<B, Q, P> {
 const DEFAULT_MAX_BODY_BYTES = 64 * 1024;
 
 /**
- * The one way HTTP handlers are written: Powertools logger, tracer and metrics around a
- * function that gets validated input and returns a response. Every thrown `HttpProblem`
- * becomes its problem+json response; anything else is logged and answered with a 500
- * problem that says nothing about internals.
+ * Lambda's limit on a synchronous response (the whole JSON envelope, body escaped inside it).
+ * Routes are built to stay far below it; this is the net that turns a breach into a logged 500
+ * problem instead of an invocation error (which API Gateway answers with a bare 502).
+ */
+export const LAMBDA_RESPONSE_LIMIT_BYTES = 6 * 1024 * 1024;
+
+/**
+ * The one way HTTP handlers are written: Powertools logger, tracer and metrics around a function
+ * that gets validated input and returns a response. The route's declaration (the manifest's
+ * `HttpRouteSpec`) says everything about its input: path parameters, the query string (parsed
+ * once, multi-valued, without a prototype), the JSON body and its size, and the access rule.
+ * Thrown domain errors and `HttpProblem`s become problem+json; anything else is logged and
+ * answered with a 500 problem that says nothing about internals.
  */
 export function httpRoute<B = undefined, Q = undefined, P = undefined>(
-  spec: RouteSpec<B, Q, P>,
+  route: RouteContract<B, Q, P>,
   handle: (input: RouteInput<B, Q, P>) => Promise<HttpResponse>,
 ) {
-  const maxBodyBytes = spec.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  const maxBodyBytes = route.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const run = async (event: APIGatewayProxyEventV2, context: Context): Promise<HttpResponse> => {
     try {
-      const rawBody = rawBodyOf(event, maxBodyBytes);
-      const path = spec.path ? validate(spec.path, event.pathParameters ?? {}, 'path') : (undefined as P);
-      const query = spec.query ? validate(spec.query, event.queryStringParameters ?? {}, 'query') : (undefined as Q);
-      const body = spec.body ? validate(spec.body, parseJsonBody(event, rawBody), 'body') : (undefined as B);
-      return counted(spec.operation, await handle({ body, query, path, rawBody, event, context }));
+      const input = readInput(route, event, maxBodyBytes);
+      checkAccess(route.access, event, input.path);
+      return counted(route.operation, fitting(await handle({ ...input, event, context })));
     } catch (error) {
-      return counted(spec.operation, problemFor(error, spec.operation));
+      return counted(route.operation, problemFor(error, route.operation));
     }
   };
   return middy(run)
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .use(captureLambdaHandler(tracer))
     .use(logMetrics(metrics));
+}
+
+function readInput<B, Q, P>(route: RouteContract<B, Q, P>, event: APIGatewayProxyEventV2, maxBodyBytes: number) {
+  const rawBody = rawBodyOf(event, maxBodyBytes);
+  const pathValues = Object.assign(Object.create(null), event.pathParameters ?? {});
+  refuseIllFormedText(pathValues, 'path');
+  const path = route.pathParameters ? validate(route.pathParameters, pathValues, 'path') : (undefined as P);
+
+  let params: Record<string, string[]>;
+  try {
+    params = parseQueryString(event.rawQueryString);
+  } catch (error) {
+    if (error instanceof MalformedQueryString) {
+      const path = error.parameter ? `query.${bounded(error.parameter, 60)}` : 'query';
+      throw Problems.validation(`1 problem(s) in the query: ${path}`, [{ path, message: error.message }]);
+    }
+    throw error;
+  }
+  refuseIllFormedText(params, 'query');
+  const query = validate(route.query ?? noQueryParameters, params, 'query') as Q;
+
+  const body = route.body ? validate(route.body, parseJsonBody(event, rawBody), 'body') : (undefined as B);
+  return { body, query, path, rawBody };
+}
+
+/** A route without a query schema takes no parameters: an unknown one is refused, not ignored. */
+const noQueryParameters = {
+  safeParse(value: unknown) {
+    const names = Object.keys(value as object);
+    if (names.length === 0) return { success: true as const, data: undefined };
+    return {
+      success: false as const,
+      error: { issues: [{ code: 'unrecognized_keys' as const, keys: names, path: [], message: 'is not allowed' }] },
+    };
+  },
+} as unknown as import('zod').ZodType<undefined>;
+
+function checkAccess(rule: AccessRule | undefined, event: APIGatewayProxyEventV2, path: unknown): void {
+  if (!rule) return;
+  const context = (event.requestContext as { authorizer?: { lambda?: Record<string, unknown> } }).authorizer?.lambda;
+  const granted = context?.[rule.contextKey];
+  const wanted = (path as Record<string, unknown> | undefined)?.[rule.pathParameter];
+  // Fails closed: no authorizer context (a misconfigured route) is a denial too.
+  if (typeof granted !== 'string' || granted !== wanted) throw Problems.forbidden(rule.denied);
 }
 
 /** One count per answer and status class (`ingestUserTag2xx`, `…4xx`), for the dashboards. */
@@ -69,11 +111,23 @@ function counted(operation: string, response: HttpResponse): HttpResponse {
   return response;
 }
 
+/** JSON-escaping can grow a body at most 6× (`\u00XX`); below this no exact check is needed. */
+const SURELY_FITTING_CHARS = Math.floor(LAMBDA_RESPONSE_LIMIT_BYTES / 6) - 4096;
+
+function fitting(response: HttpResponse): HttpResponse {
+  if ((response.body?.length ?? 0) <= SURELY_FITTING_CHARS) return response;
+  const size = Buffer.byteLength(JSON.stringify(response), 'utf8');
+  if (size <= LAMBDA_RESPONSE_LIMIT_BYTES) return response;
+  logger.error('answer exceeds the Lambda response limit', { bytes: size });
+  return Problems.responseTooLarge().toResponse();
+}
+
 function problemFor(error: unknown, operation: string): HttpResponse {
-  if (error instanceof HttpProblem) {
-    if (error.status >= 500) logger.error(`${operation} failed`, { problem: error.slug, detail: error.detail });
-    else logger.info(`${operation} rejected`, { problem: error.slug, status: error.status });
-    return error.toResponse();
+  const problem = error instanceof HttpProblem ? error : error instanceof DomainError ? problemOfDomainError(error) : undefined;
+  if (problem) {
+    if (problem.status >= 500) logger.error(`${operation} failed`, { problem: problem.slug, detail: problem.detail, error });
+    else logger.info(`${operation} rejected`, { problem: problem.slug, status: problem.status });
+    return problem.toResponse();
   }
   logger.error(`${operation} failed unexpectedly`, error as Error);
   return Problems.internal().toResponse();

@@ -1,13 +1,24 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import type { ZodType } from 'zod';
-import { type FieldProblem, Problems } from './problem';
+import type { FieldProblem } from '../errors';
+import { PROBLEM_LIMITS, Problems, validationDetail } from './problem';
+import { textProblemsIn } from './text';
 
-/** The body as the client sent it, decoded from base64 when API Gateway encoded it. */
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * The body as the client sent it, decoded from base64 when API Gateway encoded it. Bytes that are
+ * not UTF-8 are refused (decoding would silently replace them, and "as sent" would be a lie).
+ */
 export function rawBodyOf(event: APIGatewayProxyEventV2, maxBytes: number): string {
   if (event.body === undefined || event.body === null) return '';
   const bytes = event.isBase64Encoded ? Buffer.from(event.body, 'base64') : Buffer.from(event.body, 'utf8');
   if (bytes.byteLength > maxBytes) throw Problems.tooLarge(maxBytes);
-  return bytes.toString('utf8');
+  try {
+    return utf8.decode(bytes);
+  } catch {
+    throw Problems.malformedEncoding();
+  }
 }
 
 /** Parses a JSON body; a missing or non-JSON content type is refused before parsing. */
@@ -15,11 +26,20 @@ export function parseJsonBody(event: APIGatewayProxyEventV2, raw: string): unkno
   const contentType = event.headers?.['content-type'];
   if (contentType && !/^application\/([\w.+-]*\+)?json\b/i.test(contentType)) throw Problems.unsupportedMediaType(contentType);
   if (raw.trim() === '') throw Problems.malformedJson('the body is empty');
+  let parsed: unknown;
   try {
-    return JSON.parse(raw);
+    parsed = JSON.parse(raw);
   } catch (error) {
     throw Problems.malformedJson((error as Error).message);
   }
+  refuseIllFormedText(parsed, 'body');
+  return parsed;
+}
+
+/** NUL and lone surrogates are refused everywhere (see text.ts). */
+export function refuseIllFormedText(value: unknown, where: 'body' | 'query' | 'path'): void {
+  const problems = textProblemsIn(value, where, PROBLEM_LIMITS.errors + 1);
+  if (problems.length > 0) throw Problems.validation(validationDetail(problems, where), problems);
 }
 
 /** Validates `value` with a zod schema, turning every issue into a `{path, message}` entry. */
@@ -32,5 +52,5 @@ export function validate<T>(schema: ZodType<T>, value: unknown, where: 'body' | 
     if (issue.code === 'unrecognized_keys') return issue.keys.map((key) => ({ path: at(key), message: 'is not allowed' }));
     return [{ path: at(), message: issue.message }];
   });
-  throw Problems.validation(`${errors.length} problem(s) in the ${where}: ${errors.map((e) => e.path).join(', ')}`, errors);
+  throw Problems.validation(validationDetail(errors, where), errors);
 }

@@ -1,3 +1,5 @@
+import { InvalidInput } from '../errors';
+
 /** A document with a stable id; `version` (external versioning) makes replays harmless. */
 export interface IndexedDocument<T = Record<string, unknown>> {
   readonly id: string;
@@ -102,14 +104,15 @@ export interface AggregationResult {
 
 /**
  * An aggregation the index cannot answer as asked (e.g. a sum over a field that is not numeric).
- * The caller's request is wrong, not the index: HTTP handlers answer 400.
+ * The caller's request is wrong, not the index: an invalid-input domain error naming the
+ * request's part (`sum`, `interval`, ...), which callers may rename for their own clients.
  */
-export class AggregationRequestError extends Error {
+export class AggregationRequestError extends InvalidInput {
   constructor(
     readonly field: string,
     message: string,
   ) {
-    super(message);
+    super(message, [{ path: field, message }]);
     this.name = 'AggregationRequestError';
   }
 }

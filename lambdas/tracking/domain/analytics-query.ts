@@ -1,4 +1,4 @@
-import type { FieldProblem } from '../../platform/http/problem';
+import type { FieldProblem } from '../../platform/errors';
 import { intervalMillis } from '../../platform/search/aggregation-plan';
 import type { AggregationInterval, SearchFilter } from '../../platform/search/search-index';
 import { maxAggregationGroups } from '../../platform/search/search-index';
@@ -53,14 +53,16 @@ const CONDITION = /^([^:<>=]+)(:|>=|<)(.*)$/;
 
 type Parsed = { ok: true; query: AnalyticsQuery } | { ok: false; problems: FieldProblem[] };
 
-/** Parses the raw query string (`rawQueryString`, so repeated parameters and commas stay exact). */
-export function parseAnalyticsQuery(rawQueryString: string): Parsed {
-  const params = new URLSearchParams(rawQueryString);
+/**
+ * Interprets the query parameters (every value of every name, in order, as the platform's one
+ * query parser gives them), so repeated parameters and commas stay exact.
+ */
+export function parseAnalyticsParameters(params: Readonly<Record<string, readonly string[]>>): Parsed {
   const problems: FieldProblem[] = [];
   const problem = (name: string, message: string) => problems.push({ path: `query.${name}`, message });
 
   const values = new Map<string, string[]>();
-  for (const [name, value] of params) {
+  for (const [name, value] of Object.entries(params).flatMap(([n, vs]) => vs.map((v) => [n, v] as const))) {
     if (!known.has(name)) {
       problem(name, 'is not allowed');
       continue;
@@ -118,7 +120,7 @@ export function parseAnalyticsQuery(rawQueryString: string): Parsed {
   const groupSizeText = single('group_size');
   let groupSize = DEFAULT_GROUP_SIZE;
   if (groupSizeText !== undefined) {
-    groupSize = /^\d{1,3}$/.test(groupSizeText) ? Number(groupSizeText) : Number.NaN;
+    groupSize = /^(0|[1-9]\d{0,2})$/.test(groupSizeText) ? Number(groupSizeText) : Number.NaN;
     if (!(groupSize >= 1 && groupSize <= maxAggregationGroups))
       problem('group_size', `must be an integer from 1 to ${maxAggregationGroups}`);
     else if (groupBy === undefined && groupByText === undefined) problem('group_size', 'needs group_by');

@@ -1,4 +1,10 @@
-import type { AggregationRequest, SearchFilter, SearchIndex } from '../../platform/search/search-index';
+import { InvalidInput } from '../../platform/errors';
+import {
+  type AggregationRequest,
+  AggregationRequestError,
+  type SearchFilter,
+  type SearchIndex,
+} from '../../platform/search/search-index';
 import type { AnalyticsQuery } from './analytics-query';
 import { appEventIndexName } from './app-event-index';
 
@@ -48,13 +54,26 @@ export function aggregationFor(query: AnalyticsQuery): AggregationRequest {
   };
 }
 
+/** The port names request parts; clients know them as query parameters. */
+const parameterOf: Readonly<Record<string, string>> = {
+  groupBy: 'group_by',
+  sum: 'sum',
+  from: 'from',
+  to: 'to',
+  interval: 'interval',
+};
+
 /**
  * Runs the query against the app's index. An app that has sent nothing has no index yet: the
- * port answers empty buckets for it. A sum over a non-numeric property throws the port's
- * AggregationRequestError (the handler answers 400).
+ * port answers empty buckets for it. A sum over a non-numeric property is invalid input naming
+ * the query parameter; an index that is busy or starting throws the port's `Unavailable`.
  */
 export async function queryAnalytics(search: SearchIndex, appId: string, query: AnalyticsQuery): Promise<AnalyticsAnswer> {
-  const result = await search.aggregate(appEventIndexName(appId), aggregationFor(query));
+  const result = await search.aggregate(appEventIndexName(appId), aggregationFor(query)).catch((error: unknown) => {
+    if (!(error instanceof AggregationRequestError)) throw error;
+    const path = `query.${parameterOf[error.field] ?? error.field}`;
+    throw new InvalidInput(`1 problem(s) in the query: ${path}`, [{ path, message: error.message }]);
+  });
   return {
     app_id: appId,
     interval: query.interval,

@@ -2,8 +2,6 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { EventBus, OutgoingRecord } from '../../platform/bus/event-bus';
 import { isCalendarValid } from '../../platform/calendar';
-import { Problems } from '../../platform/http/problem';
-import { logger } from '../../platform/observability';
 import { appIdSchema } from './app-registry';
 
 /**
@@ -50,7 +48,7 @@ export const incomingAppEventSchema = z.strictObject({
 export type IncomingAppEvent = z.infer<typeof incomingAppEventSchema>;
 
 /** The request body: `{"events": [ ... ]}` with 1-500 events (each checked on its own). */
-export const appEventBatchSchema = z.object({
+export const appEventBatchSchema = z.strictObject({
   events: z
     .array(z.unknown(), { error: 'must be an array of events' })
     .min(1, 'must hold at least one event')
@@ -172,10 +170,5 @@ export function prepareBatch(
  */
 export async function publishAppEvents(bus: EventBus, topic: string, records: readonly OutgoingRecord[]): Promise<void> {
   if (records.length === 0) return;
-  try {
-    await bus.publish(topic, records);
-  } catch (error) {
-    logger.error('app events could not be published', error as Error);
-    throw Problems.unavailable('the events could not be stored, retry later');
-  }
+  await bus.publish(topic, records);
 }

@@ -1,10 +1,8 @@
 import { topicConsumer } from '../../platform/topic-consumer';
 import type { AggregatableTag } from '../domain/aggregates';
 import { tagTimeMs, userTagSchema } from '../domain/user-tag';
+import { trackingFunctions } from '../manifest';
 import { aggregateStore } from '../wiring';
-
-/** The consumer group of this projection (manifest: tracking-aggregate-tags). */
-export const TAG_AGGREGATES_GROUP = 'tracking-tag-aggregates';
 
 /**
  * Consumer of tracking.user-tags (group tracking-tag-aggregates): adds each tag to the minute
@@ -12,7 +10,7 @@ export const TAG_AGGREGATES_GROUP = 'tracking-tag-aggregates';
  * the increments and this group's offsets commit in one transaction, so a redelivered batch
  * (whole or in part) changes nothing.
  */
-export const handler = topicConsumer({ operation: 'aggregateUserTags', schema: userTagSchema }, async (records) => {
+export const handler = topicConsumer(trackingFunctions.aggregateTags, userTagSchema, async (records, { subscription }) => {
   const tags: AggregatableTag[] = records.map((record) => ({
     topic: record.topic,
     partition: record.partition,
@@ -24,5 +22,6 @@ export const handler = topicConsumer({ operation: 'aggregateUserTags', schema: u
     price: record.value.product_info.price,
     timeMs: tagTimeMs(record.value),
   }));
-  await (await aggregateStore()).addTags(TAG_AGGREGATES_GROUP, tags);
+  // The offsets committed with the increments are this function's own consumer group's.
+  await (await aggregateStore()).addTags(subscription.consumerGroup, tags);
 });
