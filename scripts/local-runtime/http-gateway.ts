@@ -24,6 +24,8 @@ export interface HttpGatewayOptions {
   readonly handlers: ReadonlyMap<string, Handler>;
   readonly logger: RuntimeLogger;
   readonly adminRoutes?: AdminRoutes;
+  /** JSON documents the runtime itself serves on GET, by path (e.g. `/openapi.json`); never deployed. */
+  readonly documents?: ReadonlyMap<string, unknown>;
   /** The manifest's Lambda authorizers, for routes that name one. */
   readonly authorizers?: LocalAuthorizers;
   readonly integrationTimeoutMs?: number;
@@ -92,6 +94,12 @@ export function createHttpGateway(options: HttpGatewayOptions): HttpGateway {
     } catch (error) {
       if (error instanceof BodyTooLargeError) return { response: gatewayResponses.payloadTooLarge() };
       throw error;
+    }
+
+    const document = method === 'GET' ? options.documents?.get(`/${segments.join('/')}`) : undefined;
+    if (document !== undefined) {
+      const body = Buffer.from(JSON.stringify(document));
+      return { response: { statusCode: 200, headers: { 'content-type': ['application/json'] }, body, warnings: [] } };
     }
 
     if (segments[0] === '__local' && options.adminRoutes) {

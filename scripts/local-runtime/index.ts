@@ -15,6 +15,7 @@ import { type LoadHandler, REPO_ROOT, requireHandlerFrom } from './handler-loade
 import { createHttpGateway } from './http-gateway';
 import { type KafkaEventSource, type KafkaPollers, type RetryBackoff, startKafkaPollers } from './kafka-poller';
 import { LocalAuthorizers } from './lambda-authorizer';
+import { eventlineOpenApi } from './openapi-document';
 import { RouteTable } from './route-matcher';
 import { consoleRuntimeLogger, type RuntimeLogger } from './runtime-logger';
 import { type LocalScheduler, type ScheduledRun, startScheduler } from './scheduler';
@@ -112,6 +113,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     handlers,
     logger,
     adminRoutes: localAdminRoutes(scheduler),
+    documents: new Map([['/openapi.json', eventlineOpenApi(manifest)]]),
     authorizers,
     integrationTimeoutMs: options.integrationTimeoutMs,
   });

@@ -65,6 +65,14 @@ describe('httpRoute', () => {
     expect(problemOf(notUtf8).type).toBe('urn:eventline:problem:malformed-encoding');
   });
 
+  it('refuses bodies nested deeper than any schema needs (found by the OpenAPI fuzz test as a 500)', async () => {
+    const wide = httpRoute({ ...contract, maxBodyBytes: 1024 * 1024 }, async () => json(200, {}));
+    const deep = `${'['.repeat(5000)}${']'.repeat(5000)}`;
+    const res = (await wide(httpEvent({ body: deep, rawQueryString: 'n=1' }), lambdaContext)) as Answer;
+    expect(res.statusCode).toBe(400);
+    expect(problemOf(res).detail).toMatch(/nests deeper/);
+  });
+
   it('decodes base64 bodies as API Gateway sends them', async () => {
     const res = await call(Buffer.from('{"name":"b64"}').toString('base64'), { isBase64Encoded: true });
     expect(JSON.parse(res.body!).name).toBe('b64');

@@ -27,6 +27,8 @@ describe('userTagSchema', () => {
     ['bad action', { ...valid, action: 'CLICK' }, 'action'],
     ['time without Z', { ...valid, time: '2022-03-01T00:00:00.649' }, 'time'],
     ['impossible date', { ...valid, time: '2022-02-31T00:00:00.000Z' }, 'time'],
+    ['time before 2000 (no lower bound before)', { ...valid, time: '0001-01-01T00:00:00.000Z' }, 'time'],
+    ['time in 1999', { ...valid, time: '1999-12-31T23:59:59.999Z' }, 'time'],
     ['price not int32', { ...valid, product_info: { ...valid.product_info, price: 2 ** 31 } }, 'product_info.price'],
     ['missing cookie', { ...valid, cookie: undefined }, 'cookie'],
   ])('rejects %s', (_label, tag, field) => {

@@ -26,6 +26,7 @@ export function parseJsonBody(event: APIGatewayProxyEventV2, raw: string): unkno
   const contentType = event.headers?.['content-type'];
   if (contentType && !/^application\/([\w.+-]*\+)?json\b/i.test(contentType)) throw Problems.unsupportedMediaType(contentType);
   if (raw.trim() === '') throw Problems.malformedJson('the body is empty');
+  if (nestingDepth(raw) > MAX_JSON_DEPTH) throw Problems.malformedJson(`the body nests deeper than ${MAX_JSON_DEPTH} levels`);
   let parsed: unknown;
   try {
     parsed = JSON.parse(raw);
@@ -34,6 +35,29 @@ export function parseJsonBody(event: APIGatewayProxyEventV2, raw: string): unkno
   }
   refuseIllFormedText(parsed, 'body');
   return parsed;
+}
+
+/**
+ * No schema of ours nests deeper than a few levels; a body nesting thousands of arrays would only
+ * make every recursive walk (validation, logging) a risk of stack exhaustion.
+ */
+export const MAX_JSON_DEPTH = 32;
+
+/** The deepest `[`/`{` nesting of JSON text, outside strings (one linear scan, before parsing). */
+function nestingDepth(text: string): number {
+  let depth = 0;
+  let deepest = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++;
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x5b || c === 0x7b) deepest = Math.max(deepest, ++depth);
+    else if (c === 0x5d || c === 0x7d) depth--;
+  }
+  return deepest;
 }
 
 /** NUL and lone surrogates are refused everywhere (see text.ts). */

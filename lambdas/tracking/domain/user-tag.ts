@@ -22,6 +22,12 @@ function isRealInstant(value: string): boolean {
  */
 export const MAX_TAG_FUTURE_MS = 60 * 60 * 1000;
 
+/**
+ * The earliest tag time accepted. A fixed bound, not one relative to the clock: the Allezon
+ * scorer replays data from 2022, which must stay welcome; year 1 or 1970 never is real data.
+ */
+export const MIN_TAG_TIME = '2000-01-01T00:00:00.000Z';
+
 export const ACTIONS = ['VIEW', 'BUY'] as const;
 export type Action = (typeof ACTIONS)[number];
 
@@ -34,6 +40,7 @@ export const userTagSchema = z.strictObject({
     .string()
     .regex(TAG_TIME, 'must be an ISO-8601 UTC time like 2022-03-01T00:00:00.649Z')
     .refine(isRealInstant, 'is not a real date')
+    .refine((value) => Date.parse(value) >= Date.parse(MIN_TAG_TIME), `must not be before ${MIN_TAG_TIME}`)
     .refine((value) => Date.parse(value) <= Date.now() + MAX_TAG_FUTURE_MS, 'is more than an hour in the future'),
   // VARCHAR(255) in user_tags: a longer cookie could be accepted but never stored.
   cookie: boundedText(255),
