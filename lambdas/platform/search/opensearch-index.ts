@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type API, type Client, errors } from '@opensearch-project/opensearch';
+import { Unavailable } from '../errors';
 import { type AggregationPlan, emptyBuckets, fixedInterval, planAggregation } from './aggregation-plan';
 import { defaultPageSize, invalidDocumentReason, keywordIgnoreAbove } from './document-rules';
 import {
@@ -121,7 +122,7 @@ export class OpenSearchIndex implements SearchIndex {
 
   async get<T>(index: string, id: string): Promise<T | undefined> {
     // 404 is a missing document or a missing index: both mean "no such document".
-    const response = await this.client.get({ index, id }, { ignore: [404] });
+    const response = await orUnavailable(this.client.get({ index, id }, { ignore: [404] }));
     const body = response.body as { found?: boolean; _source?: T };
     return body.found === true ? body._source : undefined;
   }
@@ -139,16 +140,18 @@ export class OpenSearchIndex implements SearchIndex {
       ? [{ multi_match: { query: query.text.query, fields: [...query.text.fields], type: 'bool_prefix' as const } }]
       : [];
     const filter = (query.filters ?? []).map((f) => filterClause(f, exact, (field) => fieldTypeOf(mapping(field))));
-    const response = await this.client.search({
-      index,
-      body: {
-        query: { bool: { must, filter } },
-        sort: (query.sort ?? []).map((s) => ({ [exact(s.field)]: { order: s.order } })),
-        size: query.size ?? defaultPageSize,
-        from: query.from ?? 0,
-        track_total_hits: true,
-      },
-    });
+    const response = await orUnavailable(
+      this.client.search({
+        index,
+        body: {
+          query: { bool: { must, filter } },
+          sort: (query.sort ?? []).map((s) => ({ [exact(s.field)]: { order: s.order } })),
+          size: query.size ?? defaultPageSize,
+          from: query.from ?? 0,
+          track_total_hits: true,
+        },
+      }),
+    );
     const hits = response.body.hits;
     const total = typeof hits.total === 'number' ? hits.total : (hits.total?.value ?? 0);
     return { total, hits: hits.hits.map((hit) => ({ id: String(hit._id), body: hit._source as T })) };
@@ -190,28 +193,30 @@ export class OpenSearchIndex implements SearchIndex {
       ...(request.filters ?? []).map((f) => filterClause(f, exact, (field) => fieldTypeOf(mapping(field)))),
       { range: { [request.timeField]: { gte: plan.fromMs, lt: plan.toMs, format: 'epoch_millis' } } },
     ];
-    const response = await this.client.search(
-      {
-        index,
-        body: {
-          size: 0,
-          track_total_hits: false,
-          query: { bool: { filter } },
-          aggs: {
-            time: {
-              date_histogram: {
-                field: request.timeField,
-                fixed_interval: fixedInterval[request.interval],
-                time_zone: 'UTC',
-                min_doc_count: 0,
-                extended_bounds: { min: plan.fromMs, max: plan.toMs - 1 },
+    const response = await orUnavailable(
+      this.client.search(
+        {
+          index,
+          body: {
+            size: 0,
+            track_total_hits: false,
+            query: { bool: { filter } },
+            aggs: {
+              time: {
+                date_histogram: {
+                  field: request.timeField,
+                  fixed_interval: fixedInterval[request.interval],
+                  time_zone: 'UTC',
+                  min_doc_count: 0,
+                  extended_bounds: { min: plan.fromMs, max: plan.toMs - 1 },
+                },
+                aggs: { ...sum, ...groups },
               },
-              aggs: { ...sum, ...groups },
             },
-          },
-        } as API.Search_Request['body'],
-      },
-      { ignore: [404] },
+          } as API.Search_Request['body'],
+        },
+        { ignore: [404] },
+      ),
     );
     // No index yet (an app that has sent nothing): every bucket is empty.
     if (response.statusCode === 404) return { buckets: emptyBuckets(request, plan) };
@@ -231,14 +236,16 @@ export class OpenSearchIndex implements SearchIndex {
     const pageSize = this.options.maxBulkDocuments ?? 1000;
     let deleted = 0;
     for (;;) {
-      const found = await this.client.search(
-        {
-          index: indexPattern,
-          body: { query, size: pageSize, _source: false, sort: ['_doc'] } as API.Search_Request['body'],
-          ignore_unavailable: true,
-          allow_no_indices: true,
-        },
-        { ignore: [404] },
+      const found = await orUnavailable(
+        this.client.search(
+          {
+            index: indexPattern,
+            body: { query, size: pageSize, _source: false, sort: ['_doc'] } as API.Search_Request['body'],
+            ignore_unavailable: true,
+            allow_no_indices: true,
+          },
+          { ignore: [404] },
+        ),
       );
       if (found.statusCode === 404) return deleted;
       const hits = found.body.hits.hits;
@@ -570,4 +577,29 @@ function errorType(error: unknown): string | undefined {
 function describeError(error: InstanceType<typeof errors.ResponseError>): string {
   const cause = (error.body as { error?: { type?: string; reason?: string } } | undefined)?.error;
   return cause?.type ? `${cause.type}: ${cause.reason ?? ''}`.trim() : error.message;
+}
+
+/**
+ * The cluster busy (429), unavailable or starting (502-504, e.g. a new index's shards not yet
+ * allocated) or unreachable: the domain's `Unavailable`, so callers retry (a 503 for HTTP
+ * clients, a batch retry for consumers) without knowing this client's error classes.
+ */
+async function orUnavailable<T>(call: Promise<T>): Promise<T> {
+  try {
+    return await call;
+  } catch (error) {
+    if (isUnavailability(error)) {
+      throw new Unavailable('the search cluster is busy or starting, retry shortly', { cause: error, retryAfterSeconds: 2 });
+    }
+    throw error;
+  }
+}
+
+function isUnavailability(error: unknown): boolean {
+  if (error instanceof errors.ResponseError) return [429, 502, 503, 504].includes(error.statusCode ?? 0);
+  return (
+    error instanceof errors.ConnectionError ||
+    error instanceof errors.TimeoutError ||
+    error instanceof errors.NoLivingConnectionsError
+  );
 }
