@@ -1,3 +1,4 @@
+import { isCalendarValid } from '../../platform/calendar';
 import type { FieldProblem } from '../../platform/errors';
 import { intervalMillis } from '../../platform/search/aggregation-plan';
 import type { AggregationInterval, SearchFilter } from '../../platform/search/search-index';
@@ -180,7 +181,7 @@ function instant(value: string | undefined, name: string, problem: (name: string
   // An unencoded `+` in an offset arrives as a space (form encoding): take it back.
   value = value.replace(/ (\d{2}:\d{2})$/, '+$1');
   const ms =
-    ISO_INSTANT.test(value) && isRealDateTime(value)
+    ISO_INSTANT.test(value) && isCalendarValid(value)
       ? Date.parse(value.length === 10 ? `${value}T00:00:00Z` : value)
       : Number.NaN;
   if (Number.isNaN(ms)) {
@@ -188,12 +189,4 @@ function instant(value: string | undefined, name: string, problem: (name: string
     return undefined;
   }
   return new Date(ms);
-}
-
-/** Date.parse rolls 2024-02-30 over into March; a calendar mistake should be an error instead. */
-function isRealDateTime(value: string): boolean {
-  const [year, month, day, hour = 0, minute = 0, second = 0] = (value.match(/\d+/g) ?? []).slice(0, 6).map(Number);
-  if (year === undefined || month === undefined || day === undefined) return false;
-  const daysInMonth = new Date(Date.UTC(year, month, 0)).getUTCDate();
-  return month >= 1 && month <= 12 && day >= 1 && day <= daysInMonth && hour <= 23 && minute <= 59 && second <= 59;
 }
