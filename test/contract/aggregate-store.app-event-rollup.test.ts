@@ -49,7 +49,11 @@ describe('app-event minute roll-up (MySQL)', () => {
     // minutes T0 and T0+1 (from the test above) are rolled up into hour T0
     expect(summary).toMatchObject({ minutesRolledUp: 2, rowsRolledUp: 4, hourRowsDeleted: 0 });
     expect(
-      await rows('SELECT app_id, type, hour_ms, CAST(count AS CHAR) AS n FROM app_event_hours ORDER BY app_id, type'),
+      // app_id and type are VARBINARY (migration 0006): read back as text.
+      await rows(
+        `SELECT CONVERT(app_id USING utf8mb4) AS app_id, CONVERT(type USING utf8mb4) AS type, hour_ms,
+           CAST(count AS CHAR) AS n FROM app_event_hours ORDER BY app_id, type`,
+      ),
     ).toEqual([
       { app_id: 'game', type: 'buy_sword', hour_ms: T0, n: '103' },
       { app_id: 'game', type: 'join_guild', hour_ms: T0, n: '2' },

@@ -107,6 +107,46 @@ function describeAggregateStore(name: string, open: () => Promise<{ store: Aggre
       expect(await store.minuteTotals(key('BUY', 'SHOP'), minutes(0, 1))).toEqual([]);
     });
 
+    it('keeps filter values differing only in trailing spaces, other whitespace or case apart', async () => {
+      const origins = ['o', 'o ', 'o  ', 'o\t', 'O', 'O '];
+      await store.addTags(
+        'g',
+        origins.map((origin, i) =>
+          tag(i, { origin, brandId: i % 2 ? 'b ' : 'b', categoryId: i % 3 ? 'c' : 'c ', price: 10 ** i }),
+        ),
+      );
+      const r = minutes(0, 1);
+      for (const [i, origin] of origins.entries()) {
+        expect(plain(await store.minuteTotals(key('BUY', origin), r))).toEqual([[0, '1', String(10 ** i)]]);
+      }
+      expect(await store.minuteTotals(key('BUY', 'o   '), r)).toEqual([]);
+      // brand 'b' (i = 0, 2, 4) and 'b ' (1, 3, 5); category 'c ' (0, 3) and 'c' (1, 2, 4, 5)
+      expect(plain(await store.minuteTotals(key('BUY', ANY, 'b'), r))).toEqual([[0, '3', '10101']]);
+      expect(plain(await store.minuteTotals(key('BUY', ANY, 'b '), r))).toEqual([[0, '3', '101010']]);
+      expect(plain(await store.minuteTotals(key('BUY', ANY, ANY, 'c '), r))).toEqual([[0, '2', '1001']]);
+      expect(plain(await store.minuteTotals(key('BUY', 'o ', 'b ', 'c'), r))).toEqual([[0, '1', '10']]);
+      expect(await store.minuteTotals(key('BUY', 'o', 'b ', 'c'), r)).toEqual([]);
+      // Every tag counts once under "any": nothing merged, nothing lost.
+      expect(plain(await store.minuteTotals(key('BUY'), r))).toEqual([[0, '6', '111111']]);
+
+      // Rolled up into hours, they stay apart.
+      await store.rollUpMinutesBefore(T0 + HOUR_MS, 100);
+      const hours = { fromMs: T0, toMs: T0 + HOUR_MS };
+      for (const [i, origin] of origins.entries()) {
+        expect((await store.hourTotals(key('BUY', origin), hours)).map((t) => t.sumPrice)).toEqual([BigInt(10 ** i)]);
+      }
+    });
+
+    it('keeps a blank filter value apart from "any" (the empty string)', async () => {
+      // ' ' is a valid origin (at least one character); under PAD SPACE it equals ANY = ''.
+      await store.addTags('g', [tag(1, { origin: ' ', brandId: ' ', categoryId: '  ', price: 7 })]);
+      const r = minutes(0, 1);
+      for (const k of [key('BUY'), key('BUY', ' '), key('BUY', ANY, ' '), key('BUY', ' ', ' ', '  ')]) {
+        expect(plain(await store.minuteTotals(k, r))).toEqual([[0, '1', '7']]);
+      }
+      expect(await store.minuteTotals(key('BUY', ANY, ANY, ' '), r)).toEqual([]);
+    });
+
     it('replaying a whole batch or a partial batch leaves the counts unchanged', async () => {
       const batch = Array.from({ length: 50 }, (_, i) => tag(i * 7, { partition: i % 3, price: i }));
       expect(await store.addTags('g', batch)).toEqual({ applied: 50, skipped: 0 });

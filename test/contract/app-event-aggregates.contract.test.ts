@@ -91,6 +91,43 @@ function describeAppEventAggregates(
       expect(counts.find((c) => c.type === 'level_up')?.count).toBe(3);
     });
 
+    it('keeps app ids, types and event ids differing only in trailing whitespace or case apart', async () => {
+      const at = 600; // minute 10, away from the other cases
+      const result = await store.count('g-pad', [
+        event(8, 0, 'p1', 'quest', at, 'pad-game'),
+        event(8, 1, 'p1 ', 'quest', at, 'pad-game'), // another event id, not a resend
+        event(8, 2, 'P1', 'quest', at, 'pad-game'),
+        event(8, 3, 'p1\t', 'quest ', at, 'pad-game'),
+        event(8, 4, 'p2', 'quest\t', at, 'pad-game'),
+        event(8, 5, 'p3', 'Quest', at, 'pad-game'),
+        event(8, 6, 'p1', 'quest', at, 'pad-game '), // same event id, other app
+        event(8, 7, 'p1', 'quest', at, 'Pad-game'),
+      ]);
+      expect(result).toEqual({ applied: 8, skipped: 0, duplicates: 0 });
+      const minute = T0 + 10 * MIN;
+      // Types in byte order: 'Quest' < 'quest' < 'quest\t' < 'quest '.
+      expect(await store.minuteCounts('pad-game', minute, minute + MIN)).toEqual([
+        { appId: 'pad-game', type: 'Quest', minuteMs: minute, count: 1 },
+        { appId: 'pad-game', type: 'quest', minuteMs: minute, count: 3 },
+        { appId: 'pad-game', type: 'quest\t', minuteMs: minute, count: 1 },
+        { appId: 'pad-game', type: 'quest ', minuteMs: minute, count: 1 },
+      ]);
+      for (const appId of ['pad-game ', 'Pad-game']) {
+        expect(await store.minuteCounts(appId, minute, minute + MIN)).toEqual([
+          { appId, type: 'quest', minuteMs: minute, count: 1 },
+        ]);
+      }
+      expect(await store.minuteCounts('pad-game  ', minute, minute + MIN)).toEqual([]);
+      // A resend of each id is a duplicate of that id only.
+      const resent = await store.count('g-pad', [
+        event(8, 8, 'p1 ', 'quest', at, 'pad-game'),
+        event(8, 9, 'p1  ', 'quest', at, 'pad-game'),
+        event(8, 10, 'p1', 'quest', at, 'pad-game '),
+      ]);
+      expect(resent).toEqual({ applied: 3, skipped: 0, duplicates: 2 });
+      expect((await store.minuteCounts('pad-game', minute, minute + MIN)).find((c) => c.type === 'quest')?.count).toBe(4);
+    });
+
     it('counts an id once when two partitions deliver copies at the same time', async () => {
       const results = await Promise.all([
         store.count('g-race', [event(6, 0, 'x1', 'race', 1), event(6, 1, 'x2', 'race', 1), event(6, 2, 'x3', 'race', 1)]),

@@ -39,6 +39,35 @@ function describeAppRegistry(name: string, open: () => Promise<{ registry: AppRe
       expect(await registry.listKeys('nobody')).toEqual([]);
     });
 
+    it('keeps app ids and key ids differing only in trailing whitespace or case apart', async () => {
+      const ids = ['game-pad', 'game-pad ', 'game-pad\t', 'Game-pad'];
+      for (const [i, appId] of ids.entries()) {
+        expect(await registry.createApp({ appId, name: `Pad ${i}` }, T0)).toBe('created');
+      }
+      for (const [i, appId] of ids.entries()) {
+        expect(await registry.getApp(appId)).toEqual({ appId, name: `Pad ${i}`, createdAt: T0 });
+      }
+      expect(await registry.getApp('game-pad  ')).toBeUndefined();
+
+      await registry.addKey({ keyId: '00000000000000e1', appId: 'game-pad', keyHash: hashSecret('plain') }, T0);
+      await registry.addKey({ keyId: '00000000000000e1 ', appId: 'game-pad ', keyHash: hashSecret('spaced') }, T0);
+      await registry.addKey({ keyId: '00000000000000E1', appId: 'Game-pad', keyHash: hashSecret('upper') }, T0);
+      expect(await registry.findKey('00000000000000e1 ')).toMatchObject({ appId: 'game-pad ', keyHash: hashSecret('spaced') });
+      expect(await registry.findKey('00000000000000e1')).toMatchObject({ appId: 'game-pad', keyHash: hashSecret('plain') });
+      expect(await registry.findKey('00000000000000E1')).toMatchObject({ appId: 'Game-pad' });
+      expect(await registry.findKey('00000000000000e1  ')).toBeUndefined();
+      expect((await registry.listKeys('game-pad')).map((k) => k.keyId)).toEqual(['00000000000000e1']);
+      expect((await registry.listKeys('game-pad ')).map((k) => k.keyId)).toEqual(['00000000000000e1 ']);
+      expect(await registry.listKeys('game-pad\t')).toEqual([]);
+      // A key names its app exactly: none for an app id that only pads to an existing one.
+      await expect(
+        registry.addKey({ keyId: '00000000000000e2', appId: 'game-pad   ', keyHash: hashSecret('x') }, T0),
+      ).rejects.toBeInstanceOf(UnknownAppError);
+      // Revoking one key leaves its look-alike alone.
+      expect(await registry.revokeKey('00000000000000e1 ', later(1))).toBe(true);
+      expect((await registry.findKey('00000000000000e1'))?.revokedAt).toBeUndefined();
+    });
+
     it('refuses a key for an app that does not exist', async () => {
       await expect(
         registry.addKey({ keyId: '00000000000000c1', appId: 'ghost', keyHash: hashSecret('x') }, T0),

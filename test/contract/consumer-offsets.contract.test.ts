@@ -69,6 +69,24 @@ function describeExactlyOnce(name: string, open: () => Promise<Harness>) {
       expect([await h.total('g-a'), await h.total('g-b')]).toEqual([4, 4]);
     });
 
+    it('keeps groups and topics differing only in trailing whitespace or case apart', async () => {
+      const batch = range(0, 0, 3);
+      for (const group of ['g-pad', 'g-pad ', 'g-pad\t', 'G-pad']) {
+        expect(await h.apply(group, batch)).toEqual({ applied: 3, skipped: 0 });
+      }
+      expect(await h.apply('g-pad ', batch)).toEqual({ applied: 0, skipped: 3 });
+      expect(await h.total('g-pad')).toBe(3);
+      expect(await h.total('g-pad ')).toBe(3);
+      expect(await h.total('g-pad  ')).toBe(0);
+
+      // The same partition and offset of 'tags', 'tags ' and 'Tags': three log positions.
+      const topics = [rec(0, 0, 1, 'tags'), rec(0, 0, 1, 'tags '), rec(0, 0, 1, 'tags\t'), rec(0, 0, 1, 'Tags')];
+      expect(await h.apply('g-topics', topics)).toEqual({ applied: 4, skipped: 0 });
+      expect(await h.apply('g-topics', topics)).toEqual({ applied: 0, skipped: 4 });
+      expect(await h.apply('g-topics', [rec(0, 1, 1, 'tags '), rec(0, 0, 1, 'tags  ')])).toEqual({ applied: 2, skipped: 0 });
+      expect(await h.total('g-topics')).toBe(6);
+    });
+
     it('leaves offsets and data unchanged when apply fails, so the retried batch applies fully', async () => {
       await h.apply('g-fail', range(0, 0, 2));
       h.failNext();
@@ -118,7 +136,8 @@ describeExactlyOnce('in memory', async () => {
 
 describeExactlyOnce('MySQL (MariaDB on 127.0.0.1:3306)', async () => {
   const db = await temporaryDatabase('offsets');
-  await db.pool.query('CREATE TABLE sums (consumer_group VARCHAR(200) PRIMARY KEY, total BIGINT NOT NULL) ENGINE=InnoDB');
+  // VARBINARY like consumer_offsets.consumer_group: the harness must not merge groups itself.
+  await db.pool.query('CREATE TABLE sums (consumer_group VARBINARY(800) PRIMARY KEY, total BIGINT NOT NULL) ENGINE=InnoDB');
   let fail = false;
   return {
     apply: (group, records) =>

@@ -203,10 +203,13 @@ describe('migrate', () => {
     const rows = await rowsOf<RowDataPacket>(pool, 'SELECT cookie, tag_json FROM user_tags');
     expect(rows).toHaveLength(1);
     expect(rows[0]?.tag_json).toBe(tag);
-    expect(rows[0]?.cookie).toBe('Ck-ż😀');
-    // Cookies are case-sensitive ids.
-    const [other] = await pool.execute<RowDataPacket[]>('SELECT COUNT(*) AS n FROM user_tags WHERE cookie = ?', ['ck-ż😀']);
-    expect(Number(other[0]?.n)).toBe(0);
+    // The cookie is a VARBINARY key (migration 0006): its UTF-8 bytes, exactly.
+    expect(rows[0]?.cookie).toEqual(Buffer.from('Ck-ż😀', 'utf8'));
+    // Cookies are case-sensitive ids, and trailing spaces count (no PAD SPACE).
+    for (const lookAlike of ['ck-ż😀', 'Ck-ż😀 ', 'Ck-ż😀\t']) {
+      const [other] = await pool.execute<RowDataPacket[]>('SELECT COUNT(*) AS n FROM user_tags WHERE cookie = ?', [lookAlike]);
+      expect(Number(other[0]?.n)).toBe(0);
+    }
   });
 
   it('applies multi-statement files in version order and reports each once', async () => {

@@ -6,17 +6,20 @@ import { temporaryDatabase } from '../support/mariadb';
 const T0 = Date.parse('2022-03-01T00:00:00.000Z');
 let nextOffset = 0;
 
-function tag(cookie: string, action: 'VIEW' | 'BUY', secondsAfterT0: number, extra = ''): StoredUserTag {
+function tag(cookie: string, action: 'VIEW' | 'BUY', secondsAfterT0: number, extra = '', topic = 't'): StoredUserTag {
   const time = new Date(T0 + secondsAfterT0 * 1000).toISOString();
-  const raw = `{"time":"${time}","cookie":"${cookie}","action":"${action}","product_info":{"product_id":${extra || 1}}}`;
+  const raw = `{"time":"${time}","cookie":${JSON.stringify(cookie)},"action":"${action}","product_info":{"product_id":${extra || 1}}}`;
   return {
     cookie,
     action,
     timeMs: T0 + secondsAfterT0 * 1000,
     raw,
-    position: { topic: 't', partition: 0, offset: String(nextOffset++) },
+    position: { topic, partition: 0, offset: String(nextOffset++) },
   };
 }
+
+/** Cookies that differ from 'c-pad' (and from each other) only by trailing whitespace or case. */
+const LOOK_ALIKE_COOKIES = ['c-pad', 'c-pad ', 'c-pad  ', 'c-pad\t', 'c-pad\n', 'c-pad\u00a0', 'C-pad', 'C-PAD '];
 
 const all = { fromMs: T0 - 86_400_000, toMs: T0 + 86_400_000 };
 
@@ -61,6 +64,28 @@ function describeUserTagStore(name: string, open: () => Promise<{ store: UserTag
       await store.append([tag('c-trim', 'BUY', 1)], 5);
       expect(await store.newest('c-trim', 'VIEW', all, 100)).toEqual(tags.slice(0, 5).map((t) => t.raw));
       expect(await store.newest('c-trim', 'BUY', all, 100)).toHaveLength(1);
+    });
+
+    it('keeps cookies differing only in trailing spaces, other trailing whitespace or case apart', async () => {
+      // One VIEW per cookie, appended in one batch and trimmed to one per (cookie, action): a
+      // store that took 'c-pad' and 'c-pad ' for one cookie would answer (and trim) them together.
+      const tags = LOOK_ALIKE_COOKIES.map((cookie, i) => tag(cookie, 'VIEW', 10 + i));
+      await store.append(tags, 1);
+      for (const t of tags) expect(await store.newest(t.cookie, 'VIEW', all, 10)).toEqual([t.raw]);
+      expect(await store.newest('c-pad   ', 'VIEW', all, 10)).toEqual([]);
+      expect(await store.newest('c-pad\t ', 'VIEW', all, 10)).toEqual([]);
+      // A second tag for 'c-pad ' trims only that cookie's VIEWs.
+      const newer = tag('c-pad ', 'VIEW', 100);
+      await store.append([newer], 1);
+      expect(await store.newest('c-pad ', 'VIEW', all, 10)).toEqual([newer.raw]);
+      expect(await store.newest('c-pad', 'VIEW', all, 10)).toEqual([tags[0].raw]);
+    });
+
+    it('keeps log positions apart whose topics differ only in a trailing space', async () => {
+      const a = tag('c-topic', 'BUY', 1, '', 'tags');
+      const b = { ...tag('c-topic', 'BUY', 2, '', 'tags '), position: { ...a.position, topic: 'tags ' } };
+      await store.append([a, b], 200);
+      expect(await store.newest('c-topic', 'BUY', all, 10)).toEqual([b.raw, a.raw]);
     });
 
     it('deletes tags older than a cutoff and reports the newest time', async () => {

@@ -7,11 +7,14 @@
  * it has not applied yet, in the SAME transaction as its writes (table `consumer_offsets`,
  * migration 0002). Records below the stored offset were applied by an earlier, committed
  * transaction and are skipped; the writes and the new offset commit or roll back together.
+ * Group and topic are VARBINARY (migration 0006): compared byte for byte like the embedded map
+ * keys, so "g" and "g " are two groups, "t" and "t " two topics.
  *
  * `InMemoryOffsets` is the same contract for the embedded backend's in-memory stores.
  * test/contract/consumer-offsets.contract.test.ts holds both to it.
  */
 import type { Pool, PoolConnection, RowDataPacket } from 'mysql2/promise';
+import { keyText } from './key-text';
 import { withTransaction } from './transaction';
 
 /** What exactly-once needs of a record: its place in the log. */
@@ -66,7 +69,8 @@ function checkRecords(records: readonly LoggedRecord[]): void {
 }
 
 interface OffsetRow extends RowDataPacket {
-  topic: string;
+  /** VARBINARY: a Buffer (see key-text.ts). */
+  topic: Buffer | string;
   kafka_partition: number;
   next_offset: number | string;
 }
@@ -110,7 +114,7 @@ export async function applyExactlyOnce<R extends { topic: string; partition: num
       [consumerGroup, partitions.map(({ topic, partition }) => [topic, partition])],
     );
     const stored = new Map<string, number>();
-    for (const row of rows) stored.set(partitionKey(row.topic, row.kafka_partition), Number(row.next_offset));
+    for (const row of rows) stored.set(partitionKey(keyText(row.topic), row.kafka_partition), Number(row.next_offset));
 
     const { fresh, next } = selectFresh(records, stored);
     if (fresh.length === 0) return { applied: 0, skipped: records.length };

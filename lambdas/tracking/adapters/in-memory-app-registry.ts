@@ -1,6 +1,11 @@
+import { compareText } from '../domain/aggregates';
 import { type App, type AppRegistry, type StoredAppKey, UnknownAppError } from '../domain/app-registry';
 
-/** The embedded `AppRegistry` behind `npm start` (seeded with the demo app, see app-events-wiring.ts). */
+/**
+ * The embedded `AppRegistry` behind `npm start` (seeded with the demo app, see app-events-wiring.ts).
+ * Ids are exact map keys (case and trailing spaces count), like the MySQL registry's VARBINARY
+ * columns; key ids (ASCII hex) tie-break in byte order there and here, not by locale.
+ */
 export class InMemoryAppRegistry implements AppRegistry {
   private readonly apps = new Map<string, App>();
   private readonly keys = new Map<string, StoredAppKey>();
@@ -28,7 +33,7 @@ export class InMemoryAppRegistry implements AppRegistry {
   async listKeys(appId: string): Promise<StoredAppKey[]> {
     return [...this.keys.values()]
       .filter((key) => key.appId === appId)
-      .sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime() || a.keyId.localeCompare(b.keyId));
+      .sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime() || compareText(a.keyId, b.keyId));
   }
 
   async revokeKey(keyId: string, at: Date): Promise<boolean> {

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Pool, PoolConnection, RowDataPacket } from 'mysql2/promise';
 import { applyExactlyOnce } from '../../platform/sql/consumer-offsets';
+import { keyText } from '../../platform/sql/key-text';
 import {
   type AppEventAggregateStore,
   type AppEventCountResult,
@@ -17,6 +18,8 @@ const CHUNK = 1000;
 /**
  * `AppEventAggregateStore` over `app_event_minutes` and `app_event_ids` (migration 0004), inside
  * `applyExactlyOnce`: the id dedupe, the increments and the consumer offsets commit together.
+ * App ids, types and event ids are VARBINARY (migration 0006): compared byte for byte, as in
+ * memory, so ids or types differing only in trailing spaces are different keys.
  *
  * Which ids are new: the batch inserts every id with a token unique to this transaction attempt
  * (`ON DUPLICATE KEY UPDATE` keeps a known row, and its token, as it is), then reads back the
@@ -50,7 +53,7 @@ export class MySqlAppEventAggregates implements AppEventAggregateStore {
        WHERE app_id = ? AND minute_ms >= ? AND minute_ms < ? ORDER BY type, minute_ms`,
       [appId, fromMs, toMs],
     );
-    return rows.map((r) => ({ appId, type: String(r.type), minuteMs: Number(r.minute_ms), count: Number(r.count) }));
+    return rows.map((r) => ({ appId, type: keyText(r.type), minuteMs: Number(r.minute_ms), count: Number(r.count) }));
   }
 
   async forgetEventIdsBefore(cutoffMs: number, limit: number): Promise<number> {
@@ -79,7 +82,7 @@ async function newEvents(conn: PoolConnection, fresh: readonly CountableAppEvent
       'SELECT app_id, event_id FROM app_event_ids WHERE (app_id, event_id) IN (?) AND first_token = ?',
       [chunk.map((e) => [e.appId, e.eventId]), token],
     );
-    for (const row of rows) inserted.add(eventKey({ appId: String(row.app_id), eventId: String(row.event_id) }));
+    for (const row of rows) inserted.add(eventKey({ appId: keyText(row.app_id), eventId: keyText(row.event_id) }));
   }
   return ids.filter((event) => inserted.has(eventKey(event)));
 }

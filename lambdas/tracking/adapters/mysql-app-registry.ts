@@ -1,23 +1,29 @@
 import type { Pool, RowDataPacket } from 'mysql2/promise';
+import { keyText } from '../../platform/sql/key-text';
 import { type App, type AppRegistry, type StoredAppKey, UnknownAppError } from '../domain/app-registry';
 
+/** key_id and app_id are VARBINARY (migration 0006): Buffers, decoded by `keyText`. */
 interface KeyRow extends RowDataPacket {
-  key_id: string;
-  app_id: string;
+  key_id: Buffer | string;
+  app_id: Buffer | string;
   key_hash: string;
   created_at: Date;
   revoked_at: Date | null;
 }
 
 const keyOf = (row: KeyRow): StoredAppKey => ({
-  keyId: row.key_id,
-  appId: row.app_id,
+  keyId: keyText(row.key_id),
+  appId: keyText(row.app_id),
   keyHash: row.key_hash,
   createdAt: new Date(row.created_at),
   ...(row.revoked_at ? { revokedAt: new Date(row.revoked_at) } : {}),
 });
 
-/** `AppRegistry` over the `apps` and `app_keys` tables (migration 0003). */
+/**
+ * `AppRegistry` over the `apps` and `app_keys` tables (migration 0003). App ids and key ids are
+ * VARBINARY (migration 0006): compared byte for byte, as in memory ("game" and "game " are two
+ * apps).
+ */
 export class MySqlAppRegistry implements AppRegistry {
   constructor(private readonly pool: Pool) {}
 
@@ -35,7 +41,7 @@ export class MySqlAppRegistry implements AppRegistry {
   async getApp(appId: string): Promise<App | undefined> {
     const [rows] = await this.pool.query<RowDataPacket[]>('SELECT app_id, name, created_at FROM apps WHERE app_id = ?', [appId]);
     const row = rows[0];
-    return row ? { appId: row.app_id, name: row.name, createdAt: new Date(row.created_at) } : undefined;
+    return row ? { appId: keyText(row.app_id), name: row.name, createdAt: new Date(row.created_at) } : undefined;
   }
 
   async addKey(key: { keyId: string; appId: string; keyHash: string }, at: Date): Promise<void> {

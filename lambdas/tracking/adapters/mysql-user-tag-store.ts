@@ -1,4 +1,5 @@
 import type { Pool, RowDataPacket } from 'mysql2/promise';
+import { keyText } from '../../platform/sql/key-text';
 import type { TimeRange } from '../domain/time-range';
 import type { Action } from '../domain/user-tag';
 import type { StoredUserTag, UserTagStore } from '../domain/user-tag-store';
@@ -6,7 +7,8 @@ import type { StoredUserTag, UserTagStore } from '../domain/user-tag-store';
 /**
  * `UserTagStore` over the `user_tags` table (migration 0001). The primary key is the tag's log
  * position, so a redelivered record changes nothing; rows are trimmed per (cookie, action)
- * right after each batch so the table stays ~400 rows per cookie.
+ * right after each batch so the table stays ~400 rows per cookie. Cookies are VARBINARY
+ * (migration 0006): compared byte for byte, so "c1" and "c1 " are two profiles, as in memory.
  */
 export class MySqlUserTagStore implements UserTagStore {
   constructor(private readonly pool: Pool) {}
@@ -51,7 +53,7 @@ export class MySqlUserTagStore implements UserTagStore {
          GROUP BY cookie, action HAVING COUNT(*) > ?`,
         [...slice.flatMap((p) => [p.cookie, p.action]), keep],
       );
-      for (const row of rows) over.push({ cookie: String(row.cookie), action: row.action as Action });
+      for (const row of rows) over.push({ cookie: keyText(row.cookie), action: row.action as Action });
     }
     return over;
   }
