@@ -67,13 +67,24 @@ export function startRuntimeProcess(env: Record<string, string>, timeoutMs = 90_
   });
 }
 
-/** Polls `probe` until it returns a value or the deadline passes (then the last error is thrown). */
-export async function eventually<T>(probe: () => Promise<T | undefined>, timeoutMs: number, intervalMs = 200): Promise<T> {
+/**
+ * Polls `probe` until it returns a value or the deadline passes. The error then carries the tail
+ * of `context()` (e.g. the runtime's output), so a slow consumer says why it was slow.
+ */
+export async function eventually<T>(
+  probe: () => Promise<T | undefined>,
+  timeoutMs: number,
+  intervalMs = 200,
+  context?: () => string,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();
     if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
+    if (Date.now() > deadline) {
+      const tail = context ? `\n--- last output ---\n${context().slice(-4000)}` : '';
+      throw new Error(`condition not met within ${timeoutMs} ms${tail}`);
+    }
     await new Promise((r) => setTimeout(r, intervalMs));
   }
 }

@@ -108,33 +108,43 @@ function describeAppEvents(name: string, backend: Backend) {
       }
       // mix-1, the generated join_guild, dup-1 and dup-2: four distinct events in MINUTE.
       const query = `from=${MINUTE.toISOString()}&to=${new Date(MINUTE.getTime() + 60_000).toISOString()}&interval=minute&group_by=type&sum=properties.price`;
-      const answer = await eventually(async () => {
-        const res = await fetch(`${runtime.url}/v1/apps/${backend.appId}/analytics?${query}`, {
-          headers: { 'x-api-key': backend.key() },
-        });
-        // Right after the consumer creates the app's index OpenSearch may answer a search with
-        // "all shards failed" (503) until the primary shard starts; the route passes that on as a
-        // 5xx. Anything else than 200 or that is a failure.
-        if (res.status >= 500) return undefined;
-        expect(res.status).toBe(200);
-        const body = (await res.json()) as {
-          buckets: { count: number; sum?: number; groups: { key: string; count: number }[] }[];
-        };
-        return body.buckets[0]?.count === 4 ? body.buckets[0] : undefined;
-      }, 30_000);
+      const answer = await eventually(
+        async () => {
+          const res = await fetch(`${runtime.url}/v1/apps/${backend.appId}/analytics?${query}`, {
+            headers: { 'x-api-key': backend.key() },
+          });
+          // Right after the consumer creates the app's index OpenSearch may answer a search with
+          // "all shards failed" (503) until the primary shard starts; the route passes that on as a
+          // 5xx. Anything else than 200 or that is a failure.
+          if (res.status >= 500) return undefined;
+          expect(res.status).toBe(200);
+          const body = (await res.json()) as {
+            buckets: { count: number; sum?: number; groups: { key: string; count: number }[] }[];
+          };
+          return body.buckets[0]?.count === 4 ? body.buckets[0] : undefined;
+        },
+        60_000,
+        200,
+        () => runtime.output(),
+      );
       expect(answer.groups).toEqual([
         { key: 'purchase_sword', count: 3, sum: 320 },
         { key: 'join_guild', count: 1, sum: 0 },
       ]);
 
       if (backend.minuteCounts) {
-        const counts = await eventually(async () => {
-          const c = await backend.minuteCounts?.();
-          return c?.purchase_sword === 3 ? c : undefined;
-        }, 30_000);
+        const counts = await eventually(
+          async () => {
+            const c = await backend.minuteCounts?.();
+            return c?.purchase_sword === 3 ? c : undefined;
+          },
+          60_000,
+          200,
+          () => runtime.output(),
+        );
         expect(counts).toEqual({ purchase_sword: 3, join_guild: 1 });
       }
-    }, 90_000);
+    }, 150_000);
   });
 }
 
