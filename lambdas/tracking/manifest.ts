@@ -1,6 +1,7 @@
 import { deadLetterTopic } from '../platform/declarations';
 import type { CapabilityManifest, FunctionSpec, KafkaSubscriptionSpec, TopicSpec } from '../platform/manifest-types';
 import {
+  APP_AUTHORIZER,
   ingestAppEventsRoute,
   ingestUserTagRoute,
   queryAggregatesRoute,
@@ -130,7 +131,7 @@ export const trackingFunctions = {
     metrics: ['TagsIngested', 'EventsIngested'],
   },
   authorizeApp: {
-    name: 'tracking-authorize-app',
+    name: APP_AUTHORIZER,
     capability,
     description: 'Lambda authorizer: checks an app ingest key (x-api-key) against its stored hash for the app in the path.',
     entry: 'lambdas/tracking/handlers/authorize-app.ts',

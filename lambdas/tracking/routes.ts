@@ -23,7 +23,8 @@ const appKeyOpensOnlyItsApp: AccessRule = {
   pathParameter: 'appId',
   denied: 'the key does not belong to this app',
 };
-const APP_AUTHORIZER = 'tracking-authorize-app';
+/** The app-key authorizer's function name, spelled here once (its manifest entry uses it). */
+export const APP_AUTHORIZER = 'tracking-authorize-app';
 
 /** A text query value turned into a domain value by `parse` (which returns a message when it cannot). */
 function parsed<T>(parse: (value: string) => T | string) {

@@ -85,9 +85,7 @@ async function loadData(run: string, subject: ReturnType<typeof servicesSubject>
   const pool = await openSubjectPool(subject, 4);
   await migrate(pool, migrationSources);
   const aggregateFn = (await import('../../lambdas/tracking/handlers/aggregate-user-tags')).handler;
-  const aggregateSpec = (await import('../../lambdas/manifest')).manifest.functions.find(
-    (f) => f.name === 'tracking-aggregate-tags',
-  )!;
+  const aggregateSpec = (await import('../../lambdas/tracking/manifest')).trackingFunctions.aggregateTags;
 
   const random = new Random(0x5eed);
   const generator = new TagGenerator(
