@@ -11,7 +11,14 @@ export interface FieldProblem {
   readonly message: string;
 }
 
-export type DomainErrorKind = 'invalid' | 'not-found' | 'forbidden' | 'conflict' | 'unavailable';
+export type DomainErrorKind =
+  | 'invalid'
+  | 'not-found'
+  | 'forbidden'
+  | 'conflict'
+  | 'unavailable'
+  | 'unauthenticated'
+  | 'rate-limited';
 
 export abstract class DomainError extends Error {
   abstract readonly kind: DomainErrorKind;
@@ -42,6 +49,26 @@ export class Forbidden extends DomainError {
 export class Conflict extends DomainError {
   readonly kind = 'conflict';
   override name = 'Conflict';
+}
+
+/**
+ * The caller could not be authenticated (wrong credentials, an invalid or expired token): a 401.
+ * The message never says which part was wrong (unknown user and wrong password read the same).
+ */
+export class Unauthenticated extends DomainError {
+  readonly kind = 'unauthenticated';
+  override name = 'Unauthenticated';
+}
+
+/** The caller sent too many requests (a quota, a throttled sign-in): retry after `retryAfterSeconds`. */
+export class RateLimited extends DomainError {
+  readonly kind = 'rate-limited';
+  constructor(message: string, options?: { readonly cause?: unknown; readonly retryAfterSeconds?: number }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'RateLimited';
+    this.retryAfterSeconds = options?.retryAfterSeconds ?? 1;
+  }
+  readonly retryAfterSeconds: number;
 }
 
 /**

@@ -1,5 +1,5 @@
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { DomainError, type FieldProblem, type Unavailable } from '../errors';
+import { DomainError, type FieldProblem, type RateLimited, type Unavailable } from '../errors';
 
 export type { FieldProblem } from '../errors';
 
@@ -93,6 +93,11 @@ export const Problems = {
     new HttpProblem(503, 'unavailable', 'Service unavailable', detail, undefined, {
       'retry-after': String(retryAfterSeconds),
     }),
+  /** The client sent too many requests: it should wait `retryAfterSeconds` before the next. */
+  tooManyRequests: (detail: string, retryAfterSeconds = 1) =>
+    new HttpProblem(429, 'too-many-requests', 'Too many requests', detail, undefined, {
+      'retry-after': String(retryAfterSeconds),
+    }),
   internal: () => new HttpProblem(500, 'internal', 'Internal error', 'an unexpected error occurred; it has been logged'),
   responseTooLarge: () =>
     new HttpProblem(
@@ -118,6 +123,10 @@ export function problemOfDomainError(error: DomainError): HttpProblem {
       return Problems.conflict(error.message);
     case 'unavailable':
       return Problems.unavailable(error.message, (error as Unavailable).retryAfterSeconds);
+    case 'unauthenticated':
+      return Problems.unauthorized(error.message);
+    case 'rate-limited':
+      return Problems.tooManyRequests(error.message, (error as RateLimited).retryAfterSeconds);
   }
 }
 
