@@ -29,18 +29,31 @@ export interface ResponseSpec {
 }
 
 /**
- * Who may call a route beyond what its authorizer checked, declared on the route and enforced by
- * the HTTP layer before the handler runs (403 problem otherwise):
- * - `authorizerContextMatchesPath`: the value the Lambda authorizer put in its context under
- *   `contextKey` must equal the path parameter `pathParameter` (an app key opens only its app).
+ * The name a route gives as `authorizer` to sit behind the user pool's JWT authorizer (API
+ * Gateway's native one: a valid access token of the pool's app client); any other name is a
+ * Lambda authorizer function of the manifest.
  */
-export type AccessRule = {
-  readonly kind: 'authorizerContextMatchesPath';
-  readonly contextKey: string;
-  readonly pathParameter: string;
-  /** The 403 problem's detail. */
-  readonly denied: string;
-};
+export const USER_POOL_AUTHORIZER = 'user-pool';
+
+/**
+ * Who may call a route beyond what its authorizer checked, declared on the route and enforced by
+ * the HTTP layer before the handler runs (403 problem otherwise, failing closed):
+ * - `authorizerContextMatchesPath`: the value the Lambda authorizer put in its context under
+ *   `contextKey` must equal the path parameter `pathParameter` (an app key opens only its app);
+ * - `group`: the signed-in user (user-pool routes) is in `group` (e.g. admin-only writes);
+ * - `ownerOrGroup`: the signed-in user's username is the path parameter `pathParameter`, or the
+ *   user is in `group` (e.g. "that account or an admin").
+ */
+export type AccessRule =
+  | {
+      readonly kind: 'authorizerContextMatchesPath';
+      readonly contextKey: string;
+      readonly pathParameter: string;
+      /** The 403 problem's detail. */
+      readonly denied: string;
+    }
+  | { readonly kind: 'group'; readonly group: string; readonly denied: string }
+  | { readonly kind: 'ownerOrGroup'; readonly pathParameter: string; readonly group: string; readonly denied: string };
 
 /**
  * An API Gateway HTTP API route, in API Gateway path syntax (`/user_profiles/{cookie}`), with
@@ -54,7 +67,10 @@ export interface HttpRouteSpec<B = unknown, Q = unknown, P = unknown> {
   /** Names the operation in logs, metrics (`<operation>2xx` ...) and the OpenAPI document. */
   readonly operation?: string;
   readonly summary?: string;
-  /** Name of the manifest function (one with `authorizer` set) that authorizes this route. */
+  /**
+   * `USER_POOL_AUTHORIZER` (a signed-in user), or the name of the manifest function (one with
+   * `authorizer` set) that authorizes this route.
+   */
   readonly authorizer?: string;
   readonly access?: AccessRule;
   /** The JSON body; without it the route takes no body (a sent one is ignored, within the limit). */
@@ -329,12 +345,19 @@ export function validateManifest(manifest: Manifest): void {
       if (r.operation && operations.has(r.operation)) problems.push(`operation ${r.operation} used twice`);
       if (r.operation) operations.add(r.operation);
       const parameters = pathParametersOf(r.path);
-      if (r.access && !parameters.includes(r.access.pathParameter)) {
+      if (r.access && 'pathParameter' in r.access && !parameters.includes(r.access.pathParameter)) {
         problems.push(`route ${key}: access names path parameter ${r.access.pathParameter}, which the path lacks`);
       }
       if (r.access && !r.authorizer) problems.push(`route ${key} has an access rule but no authorizer`);
-      if (r.authorizer && !manifest.functions.some((f) => f.name === r.authorizer && f.authorizer)) {
+      if (
+        r.authorizer &&
+        r.authorizer !== USER_POOL_AUTHORIZER &&
+        !manifest.functions.some((f) => f.name === r.authorizer && f.authorizer)
+      ) {
         problems.push(`route ${key} names ${r.authorizer}, which is not an authorizer function`);
+      }
+      if (r.access && r.access.kind !== 'authorizerContextMatchesPath' && r.authorizer !== USER_POOL_AUTHORIZER) {
+        problems.push(`route ${key}: a ${r.access.kind} rule needs the ${USER_POOL_AUTHORIZER} authorizer`);
       }
     }
     if (fn.authorizer && ((fn.routes?.length ?? 0) > 0 || (fn.subscriptions?.length ?? 0) > 0)) {

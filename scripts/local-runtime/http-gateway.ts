@@ -1,8 +1,10 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Handler } from 'aws-lambda';
+import { USER_POOL_AUTHORIZER } from '../../lambdas/platform/manifest-types';
 import { buildHttpApiEvent, decodePathSegments, type IncomingHttpRequest, newApiGatewayRequestId } from './apigw-event';
 import { type GatewayResponse, gatewayResponses, toGatewayResponse } from './apigw-response';
+import type { LocalJwtAuthorizer } from './jwt-authorizer';
 import type { LocalAuthorizers } from './lambda-authorizer';
 import { invokeHandler } from './lambda-invoker';
 import type { RouteTable } from './route-matcher';
@@ -26,6 +28,8 @@ export interface HttpGatewayOptions {
   readonly adminRoutes?: AdminRoutes;
   /** JSON documents the runtime itself serves on GET, by path (e.g. `/openapi.json`); never deployed. */
   readonly documents?: ReadonlyMap<string, unknown>;
+  /** API Gateway's JWT authorizer for routes behind the user pool. */
+  readonly userPool?: LocalJwtAuthorizer;
   /** The manifest's Lambda authorizers, for routes that name one. */
   readonly authorizers?: LocalAuthorizers;
   readonly integrationTimeoutMs?: number;
@@ -125,7 +129,13 @@ export function createHttpGateway(options: HttpGatewayOptions): HttpGateway {
     };
     const event = buildHttpApiEvent(request, { routeKey, pathParameters: match.pathParameters }, requestId);
     const authorizerName = match.compiled.route.authorizer;
-    if (authorizerName) {
+    if (authorizerName === USER_POOL_AUTHORIZER) {
+      if (!options.userPool) throw new Error(`route ${routeKey} needs the user pool, but the runtime has none configured`);
+      const decision = await options.userPool.authorize(event);
+      if (decision.kind === 'rejected') return { response: decision.response, target: authorizerName };
+      // Where API Gateway puts the JWT authorizer's claims for the integration.
+      Object.assign(event.requestContext, { authorizer: { jwt: decision.jwt } });
+    } else if (authorizerName) {
       if (!options.authorizers) throw new Error(`route ${routeKey} needs authorizer ${authorizerName}, but none is loaded`);
       const decision = await options.authorizers.authorize(authorizerName, event);
       if (decision.kind === 'rejected') return { response: decision.response, target: authorizerName };

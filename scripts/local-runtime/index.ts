@@ -6,6 +6,7 @@ import {
   type Manifest,
   routesOf,
   schedulesOf,
+  USER_POOL_AUTHORIZER,
   subscriptionsOf,
   validateManifest,
 } from '../../lambdas/platform/manifest-types';
@@ -13,6 +14,7 @@ import { localAdminRoutes } from './admin-routes';
 import { type DeadLetterSink, JsonLinesDeadLetterSink } from './dead-letters';
 import { type LoadHandler, REPO_ROOT, requireHandlerFrom } from './handler-loader';
 import { createHttpGateway } from './http-gateway';
+import { type JwtVerification, LocalJwtAuthorizer } from './jwt-authorizer';
 import { type KafkaEventSource, type KafkaPollers, type RetryBackoff, startKafkaPollers } from './kafka-poller';
 import { LocalAuthorizers } from './lambda-authorizer';
 import { eventlineOpenApi } from './openapi-document';
@@ -25,6 +27,7 @@ export { InMemoryDeadLetterSink, JsonLinesDeadLetterSink } from './dead-letters'
 export type { LoadHandler } from './handler-loader';
 export { requireHandlerFrom } from './handler-loader';
 export type { AdminRoutes } from './http-gateway';
+export type { JwtVerification } from './jwt-authorizer';
 export type { KafkaEventSource, RetryBackoff } from './kafka-poller';
 export { LOCAL_KAFKA_EVENT_SOURCE } from './kafka-poller';
 export type { RuntimeLogger } from './runtime-logger';
@@ -55,6 +58,8 @@ export interface LocalRuntimeOptions {
   readonly kafkaSource?: KafkaEventSource;
   /** Backoff between retries of a failing batch (default 500 ms doubling up to 30 s). */
   readonly retryBackoff?: RetryBackoff;
+  /** The user pool's token verification, for routes behind `USER_POOL_AUTHORIZER`. */
+  readonly userPool?: () => Promise<JwtVerification>;
   /** API Gateway's integration timeout (default 30 000 ms; tests shorten it). */
   readonly integrationTimeoutMs?: number;
 }
@@ -101,6 +106,10 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
   const handlers = await loadAll(manifest, options.loadHandler ?? requireHandlerFrom());
 
   const routes = new RouteTable(routesOf(manifest));
+  const userPoolRoutes = routesOf(manifest).filter(({ route }) => route.authorizer === USER_POOL_AUTHORIZER);
+  if (userPoolRoutes.length > 0 && !options.userPool) {
+    throw new Error(`routes behind the user pool (${userPoolRoutes[0]?.route.path}, ...) need the runtime's userPool option`);
+  }
   const authorizers = new LocalAuthorizers({ functions: manifest.functions, handlers, logger });
   const scheduler: LocalScheduler = startScheduler({
     schedules: schedulesOf(manifest),
@@ -115,6 +124,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions): Promise<L
     adminRoutes: localAdminRoutes(scheduler),
     documents: new Map([['/openapi.json', eventlineOpenApi(manifest)]]),
     authorizers,
+    userPool: options.userPool ? new LocalJwtAuthorizer(options.userPool) : undefined,
     integrationTimeoutMs: options.integrationTimeoutMs,
   });
 

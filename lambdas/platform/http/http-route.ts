@@ -7,6 +7,7 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context
 import { DomainError } from '../errors';
 import type { AccessRule, RouteContract } from '../manifest-types';
 import { logger, metrics, tracer } from '../observability';
+import { type Principal, principalOf } from './principal';
 import { bounded, HttpProblem, Problems, problemOfDomainError } from './problem';
 import { MalformedQueryString, parseQueryString } from './query';
 import { parseJsonBody, rawBodyOf, refuseIllFormedText, validate } from './request';
@@ -19,6 +20,8 @@ export interface RouteInput<B, Q, P> {
   readonly path: P;
   /** The body exactly as sent (after base64 decoding), for stores that keep it byte-for-byte. */
   readonly rawBody: string;
+  /** The signed-in user on user-pool routes (undefined elsewhere). */
+  readonly principal: Principal | undefined;
   readonly event: APIGatewayProxyEventV2;
   readonly context: Context;
 }
@@ -48,8 +51,9 @@ export function httpRoute<B = undefined, Q = undefined, P = undefined>(
   const run = async (event: APIGatewayProxyEventV2, context: Context): Promise<HttpResponse> => {
     try {
       const input = readInput(route, event, maxBodyBytes);
-      checkAccess(route.access, event, input.path);
-      return counted(route.operation, fitting(await handle({ ...input, event, context })));
+      const principal = principalOf(event);
+      if (route.access && !allowed(route.access, event, principal, input.path)) throw Problems.forbidden(route.access.denied);
+      return counted(route.operation, fitting(await handle({ ...input, principal, event, context })));
     } catch (error) {
       return counted(route.operation, problemFor(error, route.operation));
     }
@@ -95,13 +99,22 @@ const noQueryParameters = {
   },
 } as unknown as import('zod').ZodType<undefined>;
 
-function checkAccess(rule: AccessRule | undefined, event: APIGatewayProxyEventV2, path: unknown): void {
-  if (!rule) return;
-  const context = (event.requestContext as { authorizer?: { lambda?: Record<string, unknown> } }).authorizer?.lambda;
-  const granted = context?.[rule.contextKey];
-  const wanted = (path as Record<string, unknown> | undefined)?.[rule.pathParameter];
-  // Fails closed: no authorizer context (a misconfigured route) is a denial too.
-  if (typeof granted !== 'string' || granted !== wanted) throw Problems.forbidden(rule.denied);
+/** Whether the route's access rule lets this request through. Fails closed: no context is a no. */
+function allowed(rule: AccessRule, event: APIGatewayProxyEventV2, principal: Principal | undefined, path: unknown): boolean {
+  const pathValue = (name: string) => (path as Record<string, unknown> | undefined)?.[name];
+  switch (rule.kind) {
+    case 'authorizerContextMatchesPath': {
+      const context = (event.requestContext as { authorizer?: { lambda?: Record<string, unknown> } }).authorizer?.lambda;
+      const granted = context?.[rule.contextKey];
+      return typeof granted === 'string' && granted === pathValue(rule.pathParameter);
+    }
+    case 'group':
+      return principal?.groups.includes(rule.group) ?? false;
+    case 'ownerOrGroup':
+      return (
+        principal !== undefined && (principal.username === pathValue(rule.pathParameter) || principal.groups.includes(rule.group))
+      );
+  }
 }
 
 /** One count per answer and status class (`ingestUserTag2xx`, `…4xx`), for the dashboards. */
