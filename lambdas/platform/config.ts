@@ -19,6 +19,10 @@ export const EnvNames = {
   cacheEndpoint: 'CACHE_ENDPOINT',
   sesConfigurationSet: 'SES_CONFIGURATION_SET',
   mailFrom: 'MAIL_FROM',
+  cognitoUserPoolId: 'COGNITO_USER_POOL_ID',
+  cognitoClientId: 'COGNITO_CLIENT_ID',
+  /** `true` confirms sign-ups (and verifies emails) without a human click: locally and in the dev stage. */
+  cognitoAutoConfirm: 'COGNITO_AUTO_CONFIRM',
   // local services (defaults below)
   kafkaBrokers: 'EVENTLINE_KAFKA_BROKERS',
   mysqlHost: 'EVENTLINE_MYSQL_HOST',
@@ -29,6 +33,7 @@ export const EnvNames = {
   openSearchUrl: 'EVENTLINE_OPENSEARCH_URL',
   redisUrl: 'EVENTLINE_REDIS_URL',
   sesEndpoint: 'EVENTLINE_SES_ENDPOINT',
+  cognitoEndpoint: 'EVENTLINE_COGNITO_ENDPOINT',
 } as const;
 
 export function currentBackend(env: NodeJS.ProcessEnv = process.env): Backend {
@@ -51,6 +56,7 @@ export function localServices(env: NodeJS.ProcessEnv = process.env) {
     openSearchUrl: env[EnvNames.openSearchUrl] ?? 'http://127.0.0.1:9200',
     redisUrl: env[EnvNames.redisUrl] ?? 'redis://127.0.0.1:6379',
     sesEndpoint: env[EnvNames.sesEndpoint] ?? 'http://127.0.0.1:8005',
+    cognitoEndpoint: env[EnvNames.cognitoEndpoint] ?? 'http://127.0.0.1:9229',
   };
 }
 

@@ -4,7 +4,7 @@ set -uo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 down=0
-for service in mariadb redis kafka opensearch ses; do
+for service in mariadb redis kafka opensearch ses cognito; do
   if bash "$SERVICES_DIR/$service.sh" status >/dev/null 2>&1; then
     printf '%-11s up\n' "$service"
   else

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Starts every local service Eventline's `services` backend and tests use, idempotently:
 # MariaDB and Redis (machine services: checked, started if down), Apache Kafka (KRaft),
-# OpenSearch, the SES emulator; then creates the manifest's Kafka topics.
+# OpenSearch, the SES emulator, cognito-local (with the local user pool, see cognito.sh); then
+# creates the manifest's Kafka topics.
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -10,6 +11,7 @@ export PATH="$ROOT/node_modules/.bin:$PATH"
 bash "$SERVICES_DIR/mariadb.sh" start
 bash "$SERVICES_DIR/redis.sh" start
 bash "$SERVICES_DIR/ses.sh" start
+bash "$SERVICES_DIR/cognito.sh" start
 # The two JVMs start in parallel: together they are most of the wait.
 bash "$SERVICES_DIR/kafka.sh" start &
 kafka=$!
