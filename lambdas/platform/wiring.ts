@@ -5,6 +5,7 @@ import type { Clock } from './clock/clock';
 import { systemClock } from './clock/clock';
 import type { Backend } from './config';
 import { currentBackend } from './config';
+import type { IdentityProvider } from './identity/identity';
 import type { Mailer } from './mailer/mailer';
 import type { TopicSpec } from './manifest-types';
 import type { SearchIndex } from './search/search-index';
@@ -19,6 +20,7 @@ const instances: {
   search?: Promise<SearchIndex>;
   cache?: Promise<Cache>;
   mailer?: Promise<Mailer>;
+  identity?: Promise<IdentityProvider>;
 } = {};
 
 /** What the embedded backend is told by whoever runs it (the local runtime, a test). */
@@ -88,15 +90,26 @@ export const platform = {
     return instances.mailer;
   },
 
+  /** People's accounts: an in-memory pool when embedded, else Cognito (cognito-local with `services`). */
+  identity(): Promise<IdentityProvider> {
+    instances.identity ??= (async () => {
+      if (currentBackend() === 'embedded') return new (await import('./identity/embedded-identity')).EmbeddedIdentity();
+      const { cognitoIdentityFromEnv } = await import('./identity/cognito-identity');
+      return cognitoIdentityFromEnv();
+    })();
+    return instances.identity;
+  },
+
   /** Closes whatever was opened (local runtime shutdown, tests); the next call opens anew. */
   async close(): Promise<void> {
-    const { bus, localBus, search, cache } = instances;
-    instances.bus = instances.localBus = instances.search = instances.cache = instances.mailer = undefined;
+    const { bus, localBus, search, cache, identity } = instances;
+    instances.bus = instances.localBus = instances.search = instances.cache = instances.mailer = instances.identity = undefined;
     await Promise.allSettled([
       bus?.then((b) => b.close()),
       localBus?.then((b) => b.close()),
       search?.then((s) => s.close()),
       cache?.then((c) => c.close()),
+      identity?.then((i) => i.close()),
       import('./sql/pool').then(({ closeSqlPool }) => closeSqlPool()),
     ]);
   },
