@@ -1,12 +1,19 @@
 import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
-import { HttpLambdaAuthorizer, HttpLambdaResponseType } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
+import { HttpLambdaAuthorizer, HttpLambdaResponseType, HttpUserPoolAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
+import type * as cognito from 'aws-cdk-lib/aws-cognito';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
-import { type FunctionSpec, type HttpRouteSpec, type Manifest, routesOf } from '../lambdas/platform/manifest-types';
+import {
+  type FunctionSpec,
+  type HttpRouteSpec,
+  type Manifest,
+  routesOf,
+  USER_POOL_AUTHORIZER,
+} from '../lambdas/platform/manifest-types';
 import type { StageConfig } from './config/stages';
 import { constructIdOf } from './functions-stack';
 
@@ -15,6 +22,8 @@ export interface ApiStackProps extends StackProps {
   readonly manifest: Manifest;
   /** The manifest's functions by name (functions stack). */
   readonly functionOf: (name: string) => lambda.IFunction;
+  /** The user pool whose access tokens open routes behind `USER_POOL_AUTHORIZER`. */
+  readonly userPool: { readonly pool: cognito.IUserPool; readonly client: cognito.IUserPoolClient };
 }
 
 /** Every request on one JSON line (the fields API Gateway documents for HTTP API access logs). */
@@ -92,13 +101,25 @@ export class ApiStack extends Stack {
       }
       return authorizer;
     };
+    // API Gateway's native JWT authorizer for the user pool: a valid, unexpired access token of
+    // the app client (issuer, audience, signature by the pool's JWKS); no function runs for it.
+    const userPoolAuthorizer = new HttpUserPoolAuthorizer('UserPoolAuthorizer', props.userPool.pool, {
+      authorizerName: USER_POOL_AUTHORIZER,
+      userPoolClients: [props.userPool.client],
+      identitySource: ['$request.header.Authorization'],
+    });
     for (const { fn, route } of routesOf(props.manifest)) {
       let integration = integrations.get(fn.name);
       if (!integration) {
         integration = new HttpLambdaIntegration(`${constructIdOf(fn.name)}Integration`, props.functionOf(fn.name));
         integrations.set(fn.name, integration);
       }
-      const authorizer = route.authorizer ? authorizerFor(route.authorizer) : undefined;
+      const authorizer =
+        route.authorizer === USER_POOL_AUTHORIZER
+          ? userPoolAuthorizer
+          : route.authorizer
+            ? authorizerFor(route.authorizer)
+            : undefined;
       for (const created of this.api.addRoutes({
         path: route.path,
         methods: [apigw.HttpMethod[route.method]],

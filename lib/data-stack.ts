@@ -8,6 +8,7 @@ import { Database } from './data/database';
 import { KafkaCluster } from './data/kafka-cluster';
 import { Mail } from './data/mail';
 import { SearchDomain } from './data/search-domain';
+import { UserPool } from './data/user-pool';
 
 export interface DataStackProps extends StackProps {
   readonly config: StageConfig;
@@ -21,7 +22,7 @@ export interface DataStackProps extends StackProps {
 /**
  * Everything stateful, split into one construct per store under lib/data/: MSK (the log),
  * OpenSearch (search projection), RDS MySQL + Proxy (entities and projections), Valkey (cache),
- * SES (mail). One customer-managed KMS key (rotated yearly) encrypts MSK, OpenSearch, RDS and
+ * SES (mail), Cognito (people's accounts). One customer-managed KMS key (rotated yearly) encrypts MSK, OpenSearch, RDS and
  * Valkey at rest, so one key policy governs who can ever read the data files.
  */
 export class DataStack extends Stack {
@@ -31,6 +32,7 @@ export class DataStack extends Stack {
   readonly database: Database;
   readonly cache: ValkeyCache;
   readonly mail: Mail;
+  readonly users: UserPool;
 
   constructor(scope: Construct, id: string, props: DataStackProps) {
     super(scope, id, props);
@@ -51,5 +53,6 @@ export class DataStack extends Stack {
     this.database = new Database(this, 'Database', common);
     this.cache = new ValkeyCache(this, 'Cache', common);
     this.mail = new Mail(this, 'Mail', { config, fromAddress: props.mailFrom, domain: props.mailDomain });
+    this.users = new UserPool(this, 'Users', { config });
   }
 }

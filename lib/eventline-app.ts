@@ -76,6 +76,12 @@ export function buildEventline(app: App, options: EventlineAppOptions): Eventlin
       configurationSetName: data.mail.configurationSetName,
       fromAddress: data.mail.fromAddress,
     },
+    identity: {
+      userPoolId: data.users.pool.userPoolId,
+      userPoolArn: data.users.pool.userPoolArn,
+      clientId: data.users.client.userPoolClientId,
+      autoConfirm: config.accounts.autoConfirm,
+    },
   };
   const inVpc = { vpc: network.vpc, securityGroup: network.functionsSecurityGroup };
 
@@ -102,6 +108,7 @@ export function buildEventline(app: App, options: EventlineAppOptions): Eventlin
     description: 'Eventline API: HTTP API routes from the manifest',
     manifest,
     functionOf,
+    userPool: { pool: data.users.pool, client: data.users.client },
   });
   const consumers = new ConsumersStack(app, id('Consumers'), {
     ...common,

@@ -5,9 +5,6 @@ import type { EventlineFunction } from './constructs/eventline-function';
 import { needsVpc } from './constructs/manifest-function';
 import type { EventlineStacks } from './eventline-app';
 
-/** The Allezon contract's routes: public by specification (an external scorer calls them). */
-const ALLEZON_PUBLIC_ROUTES = new Set(['POST /user_tags', 'POST /user_profiles/{cookie}', 'POST /aggregates']);
-
 /**
  * Every cdk-nag (AwsSolutions) finding Eventline acknowledges, with the reason, in one place.
  * Each acknowledgment is attached to the narrowest construct that produces the finding (one
@@ -40,13 +37,24 @@ export function applyNagSuppressions(stacks: EventlineStacks): void {
 
   // --- API ------------------------------------------------------------------------------------
   for (const { spec, route } of stacks.api.routes) {
-    // Only the Allezon contract's routes are public, named one by one so that any new route
-    // without an authorizer fails the synth (the app-event routes have the app-key authorizer).
-    if (!ALLEZON_PUBLIC_ROUTES.has(`${spec.method} ${spec.path}`) || spec.authorizer) continue;
+    // A route without an authorizer is public only when its contract says why (composeManifest
+    // insists on a reason), so a route that merely forgot its authorizer still fails the synth.
+    if (spec.authorizer || !spec.publicBecause) continue;
+    acknowledge(route, 'AwsSolutions-APIG4', spec.publicBecause);
+  }
+
+  // --- Accounts (Cognito) -----------------------------------------------------------------------
+  const users = stacks.data.users.pool;
+  acknowledge(
+    users,
+    'AwsSolutions-COG2',
+    'MFA is optional (TOTP), not required: accounts sign in through the API with USER_PASSWORD_AUTH and the API does not yet answer MFA challenges; repeated failed sign-ins per username and per client address are slowed with 429 by the accounts function.',
+  );
+  if (config.accounts.featurePlan !== 'plus') {
     acknowledge(
-      route,
-      'AwsSolutions-APIG4',
-      'The Allezon contract is a public unauthenticated API: the external scorer calls these routes without credentials. The stage throttles them; inputs are validated by the handlers.',
+      users,
+      'AwsSolutions-COG8',
+      `The ${config.stage} stage uses the Essentials plan to stay cheap (Plus bills every active user); the prod stage is on Plus with threat protection enforced.`,
     );
   }
 

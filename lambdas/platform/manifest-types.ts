@@ -72,6 +72,12 @@ export interface HttpRouteSpec<B = unknown, Q = unknown, P = unknown> {
    * `authorizer` set) that authorizes this route.
    */
   readonly authorizer?: string;
+  /**
+   * Why the route needs no authorizer (e.g. sign-in itself, a public catalogue, a contract's
+   * external scorer): required for every route without one, and shown as the acknowledgement of
+   * cdk-nag's "route without authorization" finding.
+   */
+  readonly publicBecause?: string;
   readonly access?: AccessRule;
   /** The JSON body; without it the route takes no body (a sent one is ignored, within the limit). */
   readonly body?: ZodType<B>;
@@ -137,7 +143,7 @@ export interface ScheduleSpec {
 }
 
 /** The platform resources a function talks to; drives VPC placement, IAM grants and env. */
-export type PlatformResource = 'bus' | 'sql' | 'search' | 'cache' | 'mail';
+export type PlatformResource = 'bus' | 'sql' | 'search' | 'cache' | 'mail' | 'identity';
 
 export interface FunctionSpec {
   /** Unique, kebab-case, starting with its capability; becomes the construct id and the function name suffix. */
@@ -257,6 +263,8 @@ export function composeManifest(platform: PlatformDeclarations, capabilities: re
       for (const r of fn.routes ?? []) {
         if (!r.operation || !r.summary || !r.responses)
           problems.push(`route ${r.method} ${r.path} lacks its contract (operation, summary, responses)`);
+        if (!r.authorizer && !r.publicBecause) problems.push(`route ${r.method} ${r.path} has no authorizer and no publicBecause`);
+        if (r.authorizer && r.publicBecause) problems.push(`route ${r.method} ${r.path} has an authorizer and a publicBecause`);
         if (pathParametersOf(r.path).length > 0 && !r.pathParameters)
           problems.push(`route ${r.method} ${r.path} has path parameters but no pathParameters schema`);
       }

@@ -38,12 +38,17 @@ function parsed<T>(parse: (value: string) => T | string) {
   });
 }
 
+/** Why the Allezon routes have no authorizer: the contract's external scorer calls them as they are. */
+const ALLEZON_PUBLIC =
+  'The Allezon contract is a public unauthenticated API: the external scorer calls these routes without credentials. The stage throttles them; inputs are validated by the request layer.';
+
 const allezonTag = userTagSchema.meta({ description: 'A user tag exactly as sent to POST /user_tags' });
 
 export const ingestUserTagRoute: RouteContract<z.infer<typeof userTagSchema>> = {
   method: 'POST',
   path: '/user_tags',
   operation: 'ingestUserTag',
+  publicBecause: ALLEZON_PUBLIC,
   summary: 'Record a VIEW or BUY (Allezon); answered once Kafka has it',
   body: userTagSchema,
   maxBodyBytes: 16 * 1024,
@@ -59,6 +64,7 @@ export const queryUserProfileRoute: RouteContract<undefined, z.infer<typeof prof
   method: 'POST',
   path: '/user_profiles/{cookie}',
   operation: 'queryUserProfile',
+  publicBecause: ALLEZON_PUBLIC,
   summary: `The newest VIEWs and BUYs of a cookie in [from, to), at most limit (default ${DEFAULT_PROFILE_LIMIT}) each`,
   // The body carries the expected answer in the scorer's debug mode: ignored, but bounded.
   maxBodyBytes: 1024 * 1024,
@@ -122,6 +128,7 @@ export const queryAggregatesRoute: RouteContract<undefined, AggregatesQuery> = {
   method: 'POST',
   path: '/aggregates',
   operation: 'queryAggregates',
+  publicBecause: ALLEZON_PUBLIC,
   summary: 'Per-minute COUNT / SUM_PRICE of VIEWs or BUYs (Allezon), optionally by origin, brand and category',
   // The body carries the expected answer in the scorer's debug mode: ignored, but bounded.
   maxBodyBytes: 1024 * 1024,

@@ -100,6 +100,12 @@ export interface StageConfig {
     /** Default sender; override with `-c mailFrom=...` (the SES identity is this address or `-c mailDomain`). */
     readonly fromAddress: string;
   };
+  readonly accounts: {
+    /** Cognito feature plan: `plus` adds threat protection (billed per active user). */
+    readonly featurePlan: 'essentials' | 'plus';
+    /** Confirm sign-ups without the emailed code (dev only: no human click needed). */
+    readonly autoConfirm: boolean;
+  };
 }
 
 const dev: StageConfig = {
@@ -152,6 +158,7 @@ const dev: StageConfig = {
   },
   removalPolicy: RemovalPolicy.DESTROY,
   mail: { fromAddress: 'no-reply@example.com' },
+  accounts: { featurePlan: 'essentials', autoConfirm: true },
 };
 
 const prod: StageConfig = {
@@ -202,6 +209,7 @@ const prod: StageConfig = {
   },
   removalPolicy: RemovalPolicy.RETAIN,
   mail: { fromAddress: 'no-reply@example.com' },
+  accounts: { featurePlan: 'plus', autoConfirm: false },
 };
 
 const stages: Record<StageName, StageConfig> = { dev, prod };

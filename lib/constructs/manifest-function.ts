@@ -26,6 +26,12 @@ export interface PlatformResources {
     readonly configurationSetName: string;
     readonly fromAddress: string;
   };
+  readonly identity: {
+    readonly userPoolId: string;
+    readonly userPoolArn: string;
+    readonly clientId: string;
+    readonly autoConfirm: boolean;
+  };
 }
 
 /** Resources reached over the VPC: a function using any of them runs in the private subnets. */
@@ -71,6 +77,11 @@ export function environmentFor(
       case 'mail':
         env[EnvNames.sesConfigurationSet] = platform.mail.configurationSetName;
         env[EnvNames.mailFrom] = platform.mail.fromAddress;
+        break;
+      case 'identity':
+        env[EnvNames.cognitoUserPoolId] = platform.identity.userPoolId;
+        env[EnvNames.cognitoClientId] = platform.identity.clientId;
+        env[EnvNames.cognitoAutoConfirm] = String(platform.identity.autoConfirm);
         break;
     }
   }
@@ -121,6 +132,24 @@ export class ManifestFunction extends EventlineFunction {
           sid: 'SendMailWithConfigurationSet',
           actions: ['ses:SendEmail', 'ses:SendRawEmail'],
           resources: [platform.mail.identityArn, platform.mail.configurationSetArn],
+        }),
+      );
+    }
+    if (spec.uses.includes('identity')) {
+      // Sign-up, sign-in and refresh are public Cognito calls (no IAM); the admin calls are scoped
+      // to this one pool.
+      this.addToRolePolicy(
+        new iam.PolicyStatement({
+          sid: 'ManageUsersOfThePool',
+          actions: [
+            'cognito-idp:AdminConfirmSignUp',
+            'cognito-idp:AdminGetUser',
+            'cognito-idp:AdminListGroupsForUser',
+            'cognito-idp:AdminUpdateUserAttributes',
+            'cognito-idp:AdminDeleteUser',
+            'cognito-idp:AdminAddUserToGroup',
+          ],
+          resources: [platform.identity.userPoolArn],
         }),
       );
     }

@@ -58,6 +58,7 @@ const route = {
   path: '/v1/things',
   operation: 'listThings',
   summary: 'things',
+  publicBecause: 'a public list',
   responses: { 200: { description: 'ok', body: z.object({}) } },
 };
 const fn = (overrides: Partial<FunctionSpec> = {}): FunctionSpec => ({
@@ -90,6 +91,11 @@ describe('composeManifest', () => {
   });
 
   it.each([
+    [
+      'a public route without its reason',
+      [people({ functions: [fn({ routes: [{ ...route, publicBecause: undefined }] })] })],
+      /no authorizer and no publicBecause/,
+    ],
     ['a capability twice', [people(), people()], /composed twice/],
     ['a function of another capability', [people({ functions: [fn({ capability: 'tracking' })] })], /but says tracking/],
     [
@@ -156,6 +162,7 @@ describe('composeManifest', () => {
     const emitted = new Set(manifest.functions.flatMap(metricsEmittedBy));
     const shown = (manifest.dashboards ?? []).flatMap((d) => d.widgets.flatMap((w) => w.metrics));
     for (const metric of shown) if (metric.kind === 'custom') expect(emitted).toContain(metric.metricName);
-    expect(manifest.migrations.map((m) => m.namespace)).toEqual(['tracking']);
+    // Tracking's migrations come first: it was the first capability, and order is history.
+    expect(manifest.migrations[0]).toEqual({ namespace: 'tracking', directory: 'lambdas/tracking/migrations' });
   });
 });
