@@ -61,6 +61,17 @@ function describeCachePort(name: string, setup: () => Promise<CacheUnderTest>): 
       expect(await cache.get('long')).toBe('y');
     });
 
+    it('counts atomically in a fixed window that the first increment opens', async () => {
+      const counts = await Promise.all(Array.from({ length: 20 }, () => cache.increment('attempts:ann', 1)));
+      expect([...counts].sort((a, b) => a - b)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+      await subject.elapse(0.6);
+      expect(await cache.increment('attempts:ann', 1)).toBe(21); // later increments keep the window
+      await subject.elapse(0.6);
+      expect(await cache.increment('attempts:ann', 1)).toBe(1); // a new window
+      expect(await cache.increment('attempts:bob', 60)).toBe(1);
+      await expect(cache.increment('k', 0)).rejects.toThrow(RangeError);
+    });
+
     it('refuses a TTL that is not a positive number', async () => {
       await expect(cache.set('k', 'v', 0)).rejects.toThrow(RangeError);
       await expect(cache.set('k', 'v', -1)).rejects.toThrow(RangeError);

@@ -40,6 +40,18 @@ export class EmbeddedCache implements Cache {
     this.entries.delete(key);
   }
 
+  async increment(key: string, windowSeconds: number): Promise<number> {
+    assertValidTtl(windowSeconds);
+    // No await between the read and the write: concurrent callers each get their own count.
+    const now = this.nowMs();
+    const entry = this.entries.get(key);
+    const live = entry !== undefined && entry.expiresAtMs > now;
+    const count = (live ? Number(entry.value) : 0) + 1;
+    const expiresAtMs = live ? entry.expiresAtMs : now + Math.ceil(windowSeconds * 1000);
+    this.entries.set(key, { value: String(count), expiresAtMs });
+    return count;
+  }
+
   async close(): Promise<void> {
     this.entries.clear();
   }

@@ -30,6 +30,20 @@ export class RedisCache implements Cache {
     await this.client.del(this.keyPrefix + key);
   }
 
+  async increment(key: string, windowSeconds: number): Promise<number> {
+    assertValidTtl(windowSeconds);
+    const full = this.keyPrefix + key;
+    // One round trip, atomic: INCR, then an expiry only if the key has none yet (a new window).
+    const results = await this.client
+      .multi()
+      .incr(full)
+      .pexpire(full, Math.ceil(windowSeconds * 1000), 'NX')
+      .exec();
+    const failed = results?.find(([error]) => error);
+    if (!results || failed) throw failed?.[0] ?? new Error('the counter transaction was discarded');
+    return Number(results[0]?.[1]);
+  }
+
   async close(): Promise<void> {
     await this.client.quit();
   }
