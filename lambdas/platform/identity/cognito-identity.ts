@@ -282,7 +282,12 @@ function isNetworkFailure(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code;
   if (typeof code === 'string' && NETWORK_CODES.has(code)) return true;
   const name = errorName(error);
-  return name === 'TimeoutError' || name === 'RequestTimeout';
+  if (name === 'TimeoutError' || name === 'RequestTimeout') return true;
+  // The SDK's retry middleware re-wraps an error it does not see as an Error (one from another
+  // realm, e.g. under jest) keeping only the message: "AWS SDK error wrapper for Error: connect ECONNREFUSED …".
+  const answered = (error as { $metadata?: { httpStatusCode?: number } } | null)?.$metadata?.httpStatusCode !== undefined;
+  const message = error instanceof Error ? error.message : '';
+  return !answered && [...NETWORK_CODES].some((networkCode) => message.includes(networkCode));
 }
 
 /** Which request field a Cognito InvalidParameterException speaks of. */
