@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { Client } from '@opensearch-project/opensearch';
 import { localServices } from '../../lambdas/platform/config';
 import { EmbeddedSearchIndex } from '../../lambdas/platform/search/embedded-index';
+import { arcDistanceKm } from '../../lambdas/platform/search/geo';
 import { ensureIndexes } from '../../lambdas/platform/search/index-templates';
 import { OpenSearchIndex } from '../../lambdas/platform/search/opensearch-index';
 import {
@@ -15,6 +16,7 @@ import {
   type AggregationResult,
   type IndexDefinition,
   type SearchFilter,
+  type SearchHits,
   type SearchIndex,
 } from '../../lambdas/platform/search/search-index';
 
@@ -674,6 +676,162 @@ function describeSearchIndexPort(adapter: string, open: () => Promise<PortUnderT
         ).rejects.toThrow(/at most 2000/);
         await expect(index.aggregate(events, { ...base, groupBy: { field: 'type', size: 26 } })).rejects.toThrow(/group size/);
         await expect(index.aggregate(events, { ...base, groupBy: { field: 'type', size: 0 } })).rejects.toThrow(/group size/);
+      });
+    });
+
+    describe('geo points, distance filters and sorts, keyset paging', () => {
+      type Place = { key: string; name: string; location?: unknown; time?: string };
+      const cities: Record<string, { lat: number; lon: number }> = {
+        warsaw: { lat: 52.2297, lon: 21.0122 },
+        lodz: { lat: 51.7592, lon: 19.456 },
+        krakow: { lat: 50.0647, lon: 19.945 },
+        gdansk: { lat: 54.352, lon: 18.6466 },
+        berlin: { lat: 52.52, lon: 13.405 },
+        'new-york': { lat: 40.7128, lon: -74.006 },
+      };
+      const warsaw = cities.warsaw!;
+      let places: string;
+
+      beforeAll(async () => {
+        places = await freshIndex({ key: 'keyword', location: 'geo_point', time: 'date' });
+        const documents: Record<string, Place> = {};
+        for (const [key, location] of Object.entries(cities)) documents[key] = { key, name: key, location };
+        documents.nowhere = { key: 'nowhere', name: 'nowhere' };
+        // Two points: the nearest counts ascending, the furthest descending.
+        documents.twin = { key: 'twin', name: 'twin', location: [cities.krakow, cities['new-york']] };
+        expect(
+          (
+            await index.bulkUpsert<Place>(
+              places,
+              Object.entries(documents).map(([id, body]) => ({ id, body })),
+            )
+          ).failed,
+        ).toEqual([]);
+        await index.refresh(places);
+      });
+
+      test('a geoDistance filter keeps documents with a point within the radius (great-circle km)', async () => {
+        const within = async (km: number) =>
+          ids(await index.search(places, { filters: [{ geoDistance: { field: 'location', ...warsaw, km } }], size: 50 })).sort();
+        expect(await within(0.5)).toEqual(['warsaw']);
+        expect(await within(150)).toEqual(['lodz', 'warsaw']);
+        expect(await within(300)).toEqual(['gdansk', 'krakow', 'lodz', 'twin', 'warsaw']);
+        expect(await within(600)).toEqual(['berlin', 'gdansk', 'krakow', 'lodz', 'twin', 'warsaw']);
+        const combined = await index.search(places, {
+          filters: [
+            { geoDistance: { field: 'location', ...warsaw, km: 300 } },
+            { terms: { field: 'key', values: ['krakow', 'berlin'] } },
+          ],
+        });
+        expect(ids(combined)).toEqual(['krakow']);
+      });
+
+      test('sorting by distance from a point answers the distances in km as sort values', async () => {
+        const nearest = await index.search<Place>(places, {
+          filters: [{ terms: { field: 'key', values: Object.keys(cities) } }],
+          sort: [{ geoDistance: { field: 'location', ...warsaw }, order: 'asc' }],
+        });
+        expect(ids(nearest)).toEqual(['warsaw', 'lodz', 'krakow', 'gdansk', 'berlin', 'new-york']);
+        nearest.hits.forEach((hit) => {
+          const city = cities[hit.id]!;
+          const [km] = hit.sort ?? [];
+          expect(typeof km).toBe('number');
+          // OpenSearch stores points to ~1 cm; the distances agree to well under 10 m.
+          expect(Math.abs((km as number) - arcDistanceKm(warsaw.lat, warsaw.lon, city.lat, city.lon))).toBeLessThan(0.01);
+        });
+        expect(arcDistanceKm(warsaw.lat, warsaw.lon, cities.krakow!.lat, cities.krakow!.lon)).toBeCloseTo(252, 0);
+
+        const furthest = await index.search<Place>(places, {
+          filters: [{ terms: { field: 'key', values: ['warsaw', 'berlin', 'twin', 'lodz'] } }],
+          sort: [{ geoDistance: { field: 'location', ...warsaw }, order: 'desc' }],
+        });
+        // twin's furthest point is New York.
+        expect(ids(furthest)).toEqual(['twin', 'berlin', 'lodz', 'warsaw']);
+        const twinAscending = await index.search(places, {
+          filters: [{ terms: { field: 'key', values: ['twin', 'gdansk'] } }],
+          sort: [{ geoDistance: { field: 'location', ...warsaw }, order: 'asc' }],
+        });
+        // twin's nearest point is Kraków (252 km), nearer than Gdańsk (284 km).
+        expect(ids(twinAscending)).toEqual(['twin', 'gdansk']);
+      });
+
+      test('points must be {lat, lon} within range: anything else fails that document alone', async () => {
+        const outcome = await index.bulkUpsert<Place>(places, [
+          { id: 'bad-lat', body: { key: 'bad-lat', name: 'x', location: { lat: 91, lon: 0 } } },
+          { id: 'bad-lon', body: { key: 'bad-lon', name: 'x', location: { lat: 0, lon: 181 } } },
+          { id: 'no-lon', body: { key: 'no-lon', name: 'x', location: { lat: 10 } } },
+          { id: 'word', body: { key: 'word', name: 'x', location: { lat: 'north', lon: 3 } } },
+          { id: 'edge', body: { key: 'edge', name: 'x', location: { lat: -90, lon: 180 } } },
+        ]);
+        expect(outcome.written).toEqual(['edge']);
+        expect(outcome.failed.map((f) => f.id).sort()).toEqual(['bad-lat', 'bad-lon', 'no-lon', 'word']);
+        expect(outcome.failed.every((f) => /mapper_parsing_exception/.test(f.reason) && f.retryable === false)).toBe(true);
+        await index.delete(places, 'edge');
+        await index.refresh(places);
+      });
+
+      test('searchAfter pages through a sort with ties exactly once each; total counts every match', async () => {
+        const name = await freshIndex({ key: 'keyword', location: 'geo_point', time: 'date' });
+        const documents: Record<string, Place> = {};
+        for (let i = 0; i < 23; i++) {
+          const key = `e${String(i).padStart(2, '0')}`;
+          // Ties: three documents share each time; the key breaks them.
+          const time = new Date(Date.UTC(2024, 4, 1, 10, Math.floor(((i * 7) % 23) / 3))).toISOString();
+          documents[key] = { key, name: `event ${i}`, time, location: { lat: 50 + i / 10, lon: 20 } };
+        }
+        await seed(name, documents as unknown as Record<string, Person>);
+        const expected = Object.values(documents)
+          .sort((a, b) => (a.time! < b.time! ? -1 : a.time! > b.time! ? 1 : a.key < b.key ? -1 : 1))
+          .map((d) => d.key);
+
+        const byTime = [
+          { field: 'time', order: 'asc' as const },
+          { field: 'key', order: 'asc' as const },
+        ];
+        const seen: string[] = [];
+        let after: readonly (string | number | null)[] | undefined;
+        for (let page = 0; page < 10; page++) {
+          const result = await index.search<Place>(name, { sort: byTime, size: 5, ...(after ? { searchAfter: after } : {}) });
+          expect(result.total).toBe(23);
+          if (result.hits.length === 0) break;
+          seen.push(...ids(result));
+          const last = result.hits[result.hits.length - 1]!;
+          expect(last.sort).toEqual([Date.parse(last.body.time!), last.body.key]);
+          after = last.sort;
+        }
+        expect(seen).toEqual(expected);
+
+        // By distance from the southernmost point, filtered, in pages of 4.
+        const byDistance = [
+          { geoDistance: { field: 'location', lat: 50, lon: 20 }, order: 'asc' as const },
+          { field: 'key', order: 'asc' as const },
+        ];
+        const filters = [{ range: { field: 'time', gte: '2024-05-01T10:02:00Z' } }];
+        const near: string[] = [];
+        after = undefined;
+        for (let page = 0; page < 10; page++) {
+          const result: SearchHits<Place> = await index.search<Place>(name, {
+            sort: byDistance,
+            filters,
+            size: 4,
+            ...(after ? { searchAfter: after } : {}),
+          });
+          if (result.hits.length === 0) break;
+          near.push(...ids(result));
+          after = result.hits[result.hits.length - 1]!.sort;
+        }
+        const later = Object.values(documents).filter((d) => d.time! >= '2024-05-01T10:02:00.000Z');
+        expect(near).toEqual(later.map((d) => d.key).sort());
+        expect(near.length).toBeGreaterThan(8);
+
+        await expect(index.search(name, { sort: byTime, searchAfter: [0] })).rejects.toThrow(/search_after/);
+      });
+
+      test('sorting or filtering by distance on a field that is not a geo_point is an error', async () => {
+        await expect(
+          index.search(places, { sort: [{ geoDistance: { field: 'key', ...warsaw }, order: 'asc' }] }),
+        ).rejects.toThrow();
+        await expect(index.search(places, { filters: [{ geoDistance: { field: 'key', ...warsaw, km: 10 } }] })).rejects.toThrow();
       });
     });
 

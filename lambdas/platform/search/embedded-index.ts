@@ -7,6 +7,7 @@ import {
   maxResultWindow,
 } from './document-rules';
 import { analyzeText, type Comparable, comparable, compareComparables, fieldValues, inferFieldType } from './embedded-values';
+import { arcDistanceKm, parseGeoPoint } from './geo';
 import {
   type AggregationBucket,
   type AggregationGroup,
@@ -15,14 +16,17 @@ import {
   type AggregationResult,
   type BulkOutcome,
   type FieldType,
+  type GeoPoint,
   type IndexDefinition,
   type IndexedDocument,
   type SearchFilter,
   type SearchHits,
   type SearchIndex,
   type SearchQuery,
+  type SearchSort,
+  type SortValue,
 } from './search-index';
-import { valueRejection } from './value-rules';
+import { parseNumber, valueRejection } from './value-rules';
 
 interface StoredDocument {
   readonly body: Record<string, unknown>;
@@ -142,13 +146,24 @@ export class EmbeddedSearchIndex implements SearchIndex {
         `illegal_argument_exception: Result window is too large, from + size must be less than or equal to [${maxResultWindow}]`,
       );
     }
-    for (const { field } of query.sort ?? []) {
-      if (state.fields && !(field in state.fields) && !isDynamicLeaf(state, field)) {
-        throw new Error(`search_phase_execution_exception: No mapping found for [${field}] in order to sort on`);
+    const sort = query.sort ?? [];
+    for (const s of sort) this.checkSortable(state, s);
+    if (query.searchAfter) {
+      if (sort.length === 0) throw new Error('illegal_argument_exception: search_after needs a sort');
+      if (query.searchAfter.length !== sort.length) {
+        throw new Error(
+          `illegal_argument_exception: search_after has ${query.searchAfter.length} value(s) but sort has ${sort.length}`,
+        );
+      }
+      if (from > 0) throw new Error('illegal_argument_exception: from must be 0 when search_after is used');
+    }
+    for (const filter of query.filters ?? []) {
+      if ('geoDistance' in filter && !this.isGeoField(state, filter.geoDistance.field)) {
+        throw new Error(`query_shard_exception: failed to find geo_point field [${filter.geoDistance.field}]`);
       }
     }
 
-    const matches: { id: string; body: Record<string, unknown>; score: number }[] = [];
+    const matches: { id: string; body: Record<string, unknown>; score: number; keys: SortKey[] }[] = [];
     for (const [id, stored] of state.documents) {
       if (!(query.filters ?? []).every((filter) => this.matchesFilter(state, stored.body, filter))) continue;
       let score = 1;
@@ -156,31 +171,72 @@ export class EmbeddedSearchIndex implements SearchIndex {
         score = this.textScore(state, stored.body, query.text.query, query.text.fields);
         if (score === 0) continue;
       }
-      matches.push({ id, body: stored.body, score });
+      matches.push({ id, body: stored.body, score, keys: sort.map((s) => this.sortKey(state, stored.body, s)) });
     }
 
-    if (query.sort && query.sort.length > 0) {
-      const sort = query.sort;
-      const keys = new Map(
-        matches.map((match) => [match.id, sort.map((s) => this.sortKey(state, match.body, s.field, s.order))]),
-      );
-      matches.sort((a, b) => {
-        const left = keys.get(a.id)!;
-        const right = keys.get(b.id)!;
-        for (let i = 0; i < sort.length; i++) {
-          const order = compareWithMissingLast(left[i], right[i], sort[i].order);
-          if (order !== 0) return order;
-        }
-        return 0;
-      });
-    } else if (query.text) {
-      matches.sort((a, b) => b.score - a.score);
-    }
+    const compareKeys = (left: readonly SortKey[], right: readonly SortKey[]) => {
+      for (let i = 0; i < sort.length; i++) {
+        const order = compareSortKeys(left[i], right[i], sort[i]!.order);
+        if (order !== 0) return order;
+      }
+      return 0;
+    };
+    if (sort.length > 0) matches.sort((a, b) => compareKeys(a.keys, b.keys));
+    else if (query.text) matches.sort((a, b) => b.score - a.score);
 
+    const after = query.searchAfter ? this.searchAfterKeys(state, sort, query.searchAfter) : undefined;
+    const window = after ? matches.filter((match) => compareKeys(match.keys, after) > 0) : matches;
     return {
       total: matches.length,
-      hits: matches.slice(from, from + size).map((match) => ({ id: match.id, body: jsonCopy(match.body) as T })),
+      hits: window.slice(from, from + size).map((match) => ({
+        id: match.id,
+        body: jsonCopy(match.body) as T,
+        ...(sort.length > 0 ? { sort: match.keys.map(sortValueOf) } : {}),
+      })),
     };
+  }
+
+  /** Sorting needs a mapped field; a geo_point only sorts by distance, and only a geo_point does. */
+  private checkSortable(state: EmbeddedIndexState, s: SearchSort): void {
+    if ('geoDistance' in s) {
+      if (!this.isGeoField(state, s.geoDistance.field)) {
+        throw new Error(
+          `search_phase_execution_exception: failed to find mapper for [${s.geoDistance.field}] for geo distance based sort`,
+        );
+      }
+      return;
+    }
+    const { field } = s;
+    if (state.fields && !(field in state.fields) && !isDynamicLeaf(state, field)) {
+      throw new Error(`search_phase_execution_exception: No mapping found for [${field}] in order to sort on`);
+    }
+    if (state.fields?.[field] === 'geo_point') {
+      throw new Error(`illegal_argument_exception: can't sort on geo_point field [${field}] without a geo distance sort`);
+    }
+  }
+
+  private isGeoField(state: EmbeddedIndexState, field: string): boolean {
+    return state.fields?.[field] === 'geo_point';
+  }
+
+  /** The `searchAfter` values as the sort keys they stand for (null: a missing value). */
+  private searchAfterKeys(state: EmbeddedIndexState, sort: readonly SearchSort[], values: readonly SortValue[]): SortKey[] {
+    return sort.map((s, i) => {
+      const value = values[i];
+      if (value === null || value === undefined) return undefined;
+      if ('geoDistance' in s) {
+        const km = parseNumber(value);
+        if (km === undefined)
+          throw new Error(`illegal_argument_exception: search_after value [${String(value)}] is not a distance`);
+        return km;
+      }
+      const type = this.declaredType(state, s.field) ?? inferFieldType(value);
+      const key = comparable(type, value);
+      if (key === undefined) {
+        throw new Error(`illegal_argument_exception: search_after value [${String(value)}] does not fit field [${s.field}]`);
+      }
+      return key;
+    });
   }
 
   async aggregate(index: string, request: AggregationRequest): Promise<AggregationResult> {
@@ -308,6 +364,13 @@ export class EmbeddedSearchIndex implements SearchIndex {
   }
 
   private matchesFilter(state: EmbeddedIndexState, body: Record<string, unknown>, filter: SearchFilter): boolean {
+    if ('geoDistance' in filter) {
+      const { field, lat, lon, km } = filter.geoDistance;
+      return fieldValues(body, field).some((value) => {
+        const point = parseGeoPoint(value);
+        return point !== undefined && arcDistanceKm(lat, lon, point.lat, point.lon) <= km;
+      });
+    }
     if ('term' in filter || 'terms' in filter) {
       const { field } = 'term' in filter ? filter.term : filter.terms;
       const wanted = 'term' in filter ? [filter.term.value] : filter.terms.values;
@@ -366,18 +429,26 @@ export class EmbeddedSearchIndex implements SearchIndex {
     return score;
   }
 
-  /** Multi-valued fields sort by their smallest value ascending and largest descending, as OpenSearch does. */
-  private sortKey(
-    state: EmbeddedIndexState,
-    body: Record<string, unknown>,
-    field: string,
-    order: 'asc' | 'desc',
-  ): Comparable | undefined {
-    const values = this.comparableValues(state, body, field);
+  /**
+   * A document's key for one sort: multi-valued fields sort by their smallest value ascending and
+   * largest descending, as OpenSearch does; a distance is to the nearest point ascending and the
+   * furthest descending (OpenSearch's default `mode`).
+   */
+  private sortKey(state: EmbeddedIndexState, body: Record<string, unknown>, s: SearchSort): SortKey {
+    if ('geoDistance' in s) {
+      const { field, lat, lon } = s.geoDistance;
+      const distances = fieldValues(body, field)
+        .map(parseGeoPoint)
+        .filter((point): point is GeoPoint => point !== undefined)
+        .map((point) => arcDistanceKm(lat, lon, point.lat, point.lon));
+      if (distances.length === 0) return undefined;
+      return s.order === 'asc' ? Math.min(...distances) : Math.max(...distances);
+    }
+    const values = this.comparableValues(state, body, s.field);
     if (values.length === 0) return undefined;
     return values.reduce((best, value) => {
       const c = compareComparables(value, best);
-      return (order === 'asc' ? c < 0 : c > 0) ? value : best;
+      return (s.order === 'asc' ? c < 0 : c > 0) ? value : best;
     });
   }
 }
@@ -489,10 +560,18 @@ function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
-function compareWithMissingLast(a: Comparable | undefined, b: Comparable | undefined, order: 'asc' | 'desc'): number {
+/** A document's value for one sort key; undefined when it has none. */
+type SortKey = Comparable | undefined;
+
+/** Missing values sort last in either order (OpenSearch's `missing: _last`). */
+function compareSortKeys(a: SortKey, b: SortKey, order: 'asc' | 'desc'): number {
   if (a === undefined || b === undefined) return a === b ? 0 : a === undefined ? 1 : -1;
   const c = compareComparables(a, b);
   return order === 'asc' ? c : -c;
+}
+
+function sortValueOf(key: SortKey): SortValue {
+  return key === undefined ? null : key;
 }
 
 /** Stored and returned bodies go through JSON, as they do on the wire to OpenSearch. */

@@ -68,6 +68,9 @@ export function comparable(type: FieldType, value: unknown): Comparable | undefi
     }
     case 'keyword':
       return typeof value === 'object' ? undefined : String(value);
+    case 'geo_point':
+      // Points have no order and no exact value: only distance filters and sorts use them.
+      return undefined;
     case 'text': {
       // Exact matching on a text field goes through its `.keyword` subfield, which skips long values.
       if (typeof value === 'object') return undefined;

@@ -17,6 +17,8 @@ import {
   type SearchHits,
   type SearchIndex,
   type SearchQuery,
+  type SearchSort,
+  type SortValue,
 } from './search-index';
 import { valueRejection } from './value-rules';
 
@@ -132,7 +134,8 @@ export class OpenSearchIndex implements SearchIndex {
   }
 
   async search<T>(index: string, query: SearchQuery): Promise<SearchHits<T>> {
-    const fields = [...(query.filters ?? []).map(filterField), ...(query.sort ?? []).map((s) => s.field)];
+    const sort = query.sort ?? [];
+    const fields = [...(query.filters ?? []).map(filterField), ...sort.map(sortField)];
     const mapping = fields.length > 0 ? await this.fieldMappings(index, fields) : () => undefined;
     const exact = (field: string) => exactField(mapping(field), field);
 
@@ -145,16 +148,24 @@ export class OpenSearchIndex implements SearchIndex {
         index,
         body: {
           query: { bool: { must, filter } },
-          sort: (query.sort ?? []).map((s) => ({ [exact(s.field)]: { order: s.order } })),
+          sort: sort.map((s) => sortClause(s, exact)),
           size: query.size ?? defaultPageSize,
           from: query.from ?? 0,
+          ...(query.searchAfter ? { search_after: [...query.searchAfter] } : {}),
           track_total_hits: true,
-        },
+        } as API.Search_Request['body'],
       }),
     );
     const hits = response.body.hits;
     const total = typeof hits.total === 'number' ? hits.total : (hits.total?.value ?? 0);
-    return { total, hits: hits.hits.map((hit) => ({ id: String(hit._id), body: hit._source as T })) };
+    return {
+      total,
+      hits: hits.hits.map((hit) => ({
+        id: String(hit._id),
+        body: hit._source as T,
+        ...(sort.length > 0 ? { sort: (hit.sort ?? []) as SortValue[] } : {}),
+      })),
+    };
   }
 
   async aggregate(index: string, request: AggregationRequest): Promise<AggregationResult> {
@@ -467,7 +478,24 @@ function findFieldMapping(properties: Mapping, path: string): Mapping | undefine
 function filterField(filter: SearchFilter): string {
   if ('term' in filter) return filter.term.field;
   if ('terms' in filter) return filter.terms.field;
+  if ('geoDistance' in filter) return filter.geoDistance.field;
   return filter.range.field;
+}
+
+function sortField(sort: SearchSort): string {
+  return 'geoDistance' in sort ? sort.geoDistance.field : sort.field;
+}
+
+/**
+ * A sort key as OpenSearch takes it: a field's exact value, or `_geo_distance` in kilometres
+ * (`arc`, nearest point ascending and furthest descending) so sort values are distances in km.
+ */
+function sortClause(sort: SearchSort, exact: (field: string) => string): Record<string, unknown> {
+  if ('geoDistance' in sort) {
+    const { field, lat, lon } = sort.geoDistance;
+    return { _geo_distance: { [field]: { lat, lon }, order: sort.order, unit: 'km', distance_type: 'arc' } };
+  }
+  return { [exact(sort.field)]: { order: sort.order } };
 }
 
 /** For term and sort: a text field's exact value is its `.keyword` subfield. */
@@ -491,7 +519,15 @@ const numericTypes = new Set([
 /** The port's name for a mapped type, when it is one the port knows. */
 function fieldTypeOf(mapping: Mapping | undefined): FieldType | undefined {
   const type = mapping?.type;
-  if (type === 'long' || type === 'double' || type === 'date' || type === 'boolean' || type === 'keyword' || type === 'text')
+  if (
+    type === 'long' ||
+    type === 'double' ||
+    type === 'date' ||
+    type === 'boolean' ||
+    type === 'keyword' ||
+    type === 'text' ||
+    type === 'geo_point'
+  )
     return type;
   return undefined;
 }
@@ -520,6 +556,10 @@ function filterClause(
     const { field } = filter.terms;
     const values = filter.terms.values.filter((value) => fits(field, value));
     return values.length > 0 ? { terms: { [exact(field)]: values } } : matchNone;
+  }
+  if ('geoDistance' in filter) {
+    const { field, lat, lon, km } = filter.geoDistance;
+    return { geo_distance: { distance: `${km}km`, distance_type: 'arc', [field]: { lat, lon } } };
   }
   const { field, gte, lt } = filter.range;
   const bounds: Record<string, number | string> = {};

@@ -8,24 +8,76 @@ export interface IndexedDocument<T = Record<string, unknown>> {
   readonly version?: number;
 }
 
+/**
+ * A point on the earth in degrees, as documents hold a `geo_point` field: an object with exactly
+ * `lat` (-90..90) and `lon` (-180..180); an array of them is a multi-valued field. (OpenSearch also
+ * takes strings, geohashes and `[lon, lat]` arrays; the port does not, so the embedded index
+ * refuses them.)
+ */
+export interface GeoPoint {
+  readonly lat: number;
+  readonly lon: number;
+}
+
 export type SearchFilter =
   | { readonly term: { readonly field: string; readonly value: string | number | boolean } }
   /** Any of these values (OpenSearch `terms`); an empty list matches nothing. */
   | { readonly terms: { readonly field: string; readonly values: readonly (string | number | boolean)[] } }
-  | { readonly range: { readonly field: string; readonly gte?: number | string; readonly lt?: number | string } };
+  | { readonly range: { readonly field: string; readonly gte?: number | string; readonly lt?: number | string } }
+  /**
+   * Documents with a point of the `geo_point` field at most `km` kilometres (great-circle, the
+   * haversine on a sphere of the earth's mean radius, as OpenSearch's `arc`) from (lat, lon).
+   */
+  | {
+      readonly geoDistance: { readonly field: string; readonly lat: number; readonly lon: number; readonly km: number };
+    };
+
+/**
+ * One sort key: a field's value (a text field sorts by its exact value), or the distance in
+ * kilometres from a point to the nearest point of a `geo_point` field.
+ */
+export type SearchSort =
+  | { readonly field: string; readonly order: 'asc' | 'desc' }
+  | {
+      readonly geoDistance: { readonly field: string; readonly lat: number; readonly lon: number };
+      readonly order: 'asc' | 'desc';
+    };
+
+/**
+ * A hit's value for one sort key, as the index reports it: a number for numeric, date (epoch
+ * milliseconds), boolean (1/0) and distance (km) keys, a string for keyword and text keys. Hand
+ * them back unchanged as `searchAfter`. A document without a value for a key has an
+ * adapter-specific stand-in (null in the embedded index): page with `searchAfter` over keys every
+ * document has, and end the sort with a unique key (an id field) so no two hits tie.
+ */
+export type SortValue = string | number | null;
 
 export interface SearchQuery {
   /** Full-text match over these fields (any word matches, prefix of the last word too). */
   readonly text?: { readonly query: string; readonly fields: readonly string[] };
   readonly filters?: readonly SearchFilter[];
-  readonly sort?: readonly { readonly field: string; readonly order: 'asc' | 'desc' }[];
+  readonly sort?: readonly SearchSort[];
   readonly size?: number;
+  /** Offset paging (at most 10,000 deep); must be 0 or absent with `searchAfter`. */
   readonly from?: number;
+  /**
+   * Keyset paging (OpenSearch `search_after`): only hits sorting strictly after these sort values
+   * (the `sort` of the previous page's last hit; one value per sort key). Needs `sort`. `total`
+   * still counts every match.
+   */
+  readonly searchAfter?: readonly SortValue[];
+}
+
+export interface SearchHit<T> {
+  readonly id: string;
+  readonly body: T;
+  /** The hit's sort values, one per sort key, when the query sorts (for `searchAfter`). */
+  readonly sort?: readonly SortValue[];
 }
 
 export interface SearchHits<T> {
   readonly total: number;
-  readonly hits: readonly { readonly id: string; readonly body: T }[];
+  readonly hits: readonly SearchHit<T>[];
 }
 
 export interface BulkOutcome {
@@ -40,7 +92,7 @@ export interface BulkOutcome {
 }
 
 /** Index field types the ports understand; the adapter maps them to its own mapping. */
-export type FieldType = 'keyword' | 'text' | 'long' | 'double' | 'date' | 'boolean';
+export type FieldType = 'keyword' | 'text' | 'long' | 'double' | 'date' | 'boolean' | 'geo_point';
 
 export interface IndexDefinition {
   readonly name: string;

@@ -1,3 +1,4 @@
+import { parseGeoPoint } from './geo';
 import type { FieldType } from './search-index';
 
 /**
@@ -65,5 +66,7 @@ export function valueRejection(field: string, type: FieldType, value: unknown): 
       return parseBoolean(value) === undefined ? reject() : undefined;
     case 'date':
       return parseDateMillis(value) === undefined ? reject() : undefined;
+    case 'geo_point':
+      return parseGeoPoint(value) === undefined ? reject() : undefined;
   }
 }
