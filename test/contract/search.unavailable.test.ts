@@ -52,6 +52,10 @@ it('turns an unreachable cluster into Unavailable', async () => {
   await once(closed, 'close');
   const index = indexAt(`http://127.0.0.1:${port}`);
   await expect(index.search('events', { size: 1 })).rejects.toBeInstanceOf(Unavailable);
+  // A filtered or sorted search reads the index mapping first: that read says Unavailable too.
+  await expect(
+    index.search('events', { filters: [{ term: { field: 'type', value: 'a' } }], sort: [{ field: 'time', order: 'asc' }] }),
+  ).rejects.toBeInstanceOf(Unavailable);
   await index.close();
 });
 

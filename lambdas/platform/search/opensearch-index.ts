@@ -372,7 +372,8 @@ export class OpenSearchIndex implements SearchIndex {
   }
 
   private async fetchProperties(index: string): Promise<Mapping> {
-    const response = await this.client.indices.getMapping({ index }, { ignore: [404] });
+    // A search that filters or sorts reads the mapping first: an unreachable cluster is unavailable here too.
+    const response = await orUnavailable(this.client.indices.getMapping({ index }, { ignore: [404] }));
     if (response.statusCode === 404) return {}; // the search itself will report the missing index
     // Keyed by concrete index name (the request may name an alias): take the first.
     const [first] = Object.values(response.body as Record<string, { mappings?: { properties?: Mapping } }>);
