@@ -1,7 +1,7 @@
 /** The mailer port in memory: nothing leaves the process; tests and `npm start` read `sent()`. */
 import { randomUUID } from 'node:crypto';
 import { type Clock, systemClock } from '../clock/clock';
-import type { Mailer, OutgoingMail } from './mailer';
+import type { Mailer, OutboxEntry, OutgoingMail } from './mailer';
 import { assertValidMail } from './validate-mail';
 
 export interface SentMail extends OutgoingMail {
@@ -10,7 +10,7 @@ export interface SentMail extends OutgoingMail {
 }
 
 export class EmbeddedMailer implements Mailer {
-  private readonly outbox: SentMail[] = [];
+  private readonly mails: SentMail[] = [];
 
   constructor(private readonly clock: Clock = systemClock) {}
 
@@ -18,16 +18,29 @@ export class EmbeddedMailer implements Mailer {
     assertValidMail(mail);
     const messageId = `embedded-${randomUUID()}`;
     // A copy, so later changes to the caller's object don't rewrite history.
-    this.outbox.push({ ...mail, to: [...mail.to], messageId, sentAt: this.clock.now() });
+    this.mails.push({ ...mail, to: [...mail.to], messageId, sentAt: this.clock.now() });
     return { messageId };
   }
 
   /** Every mail sent so far, oldest first. */
   sent(): readonly SentMail[] {
-    return [...this.outbox];
+    return [...this.mails];
+  }
+
+  /** The outbox as `GET /__local/outbox` shows it. */
+  async outbox(): Promise<OutboxEntry[]> {
+    return this.mails.map((mail) => ({
+      messageId: mail.messageId,
+      from: mail.from,
+      to: [...mail.to],
+      subject: mail.subject,
+      text: mail.text,
+      html: mail.html ?? null,
+      sentAt: mail.sentAt.toISOString(),
+    }));
   }
 
   clear(): void {
-    this.outbox.length = 0;
+    this.mails.length = 0;
   }
 }
