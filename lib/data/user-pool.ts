@@ -1,6 +1,7 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as cognito from 'aws-cdk-lib/aws-cognito';
 import { Construct } from 'constructs';
+import { PASSWORD_POLICY } from '../../lambdas/platform/identity/identity-input';
 import type { StageConfig } from '../config/stages';
 
 export interface UserPoolProps {
@@ -34,12 +35,13 @@ export class UserPool extends Construct {
       signInAliases: { username: true },
       signInCaseSensitive: true,
       standardAttributes: { email: { required: true, mutable: true } },
+      // The one policy the identity adapters also check (cognito-local checks none).
       passwordPolicy: {
-        minLength: 8,
-        requireLowercase: true,
-        requireUppercase: true,
-        requireDigits: true,
-        requireSymbols: true,
+        minLength: PASSWORD_POLICY.minimumLength,
+        requireLowercase: PASSWORD_POLICY.requireLowercase,
+        requireUppercase: PASSWORD_POLICY.requireUppercase,
+        requireDigits: PASSWORD_POLICY.requireDigits,
+        requireSymbols: PASSWORD_POLICY.requireSymbols,
         tempPasswordValidity: Duration.days(3),
       },
       accountRecovery: cognito.AccountRecovery.EMAIL_ONLY,

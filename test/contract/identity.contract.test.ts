@@ -199,6 +199,7 @@ function describeIdentityPort(name: string, setup: () => Promise<IdentityProvide
       ['without an uppercase letter', 'lowercase-only-1', 'an uppercase letter'],
       ['without a lowercase letter', 'UPPERCASE-ONLY-1', 'a lowercase letter'],
       ['without a digit', 'No-Digits-Here', 'a digit'],
+      ['without a symbol', 'NoSymbols1here', 'a symbol'],
       ['with a trailing space', 'Trailing-Space-1 ', 'no space at the start or the end'],
     ])('refuses a password %s with InvalidInput on body.password saying what is missing', async (_, password, missing) => {
       const username = freshUsername('weak');

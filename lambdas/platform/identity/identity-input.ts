@@ -6,14 +6,20 @@
  */
 import { type FieldProblem, InvalidInput, Unauthenticated } from '../errors';
 
-/** The pool's password policy (Cognito `PasswordPolicy`): no symbol required. */
+/**
+ * The pool's password policy (Cognito `PasswordPolicy`): what cdk-nag's AwsSolutions-COG1 asks of
+ * a user pool — at least 8 characters with upper case, lower case, a digit and a symbol.
+ */
 export const PASSWORD_POLICY = {
   minimumLength: 8,
   requireUppercase: true,
   requireLowercase: true,
   requireDigits: true,
-  requireSymbols: false,
+  requireSymbols: true,
 } as const;
+
+/** What Cognito counts as a symbol (its documented list; a space inside the password counts too). */
+const SYMBOL = /[\^$*.[\]{}()?"!@#%&/\\,><':;|_~`+=\- ]/;
 
 /** Cognito's limits: usernames up to 128 characters, passwords up to 256. */
 export const USERNAME_MAX = 128;
@@ -51,6 +57,7 @@ export function passwordShortcomings(password: string): string[] {
   if (PASSWORD_POLICY.requireUppercase && !/[A-Z]/.test(password)) missing.push('an uppercase letter');
   if (PASSWORD_POLICY.requireLowercase && !/[a-z]/.test(password)) missing.push('a lowercase letter');
   if (PASSWORD_POLICY.requireDigits && !/[0-9]/.test(password)) missing.push('a digit');
+  if (PASSWORD_POLICY.requireSymbols && !SYMBOL.test(password.trim())) missing.push('a symbol such as - ! @ # or _');
   if (/^\s|\s$/.test(password)) missing.push('no space at the start or the end');
   return missing;
 }
