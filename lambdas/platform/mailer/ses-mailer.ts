@@ -52,12 +52,18 @@ interface SdkFailure {
   readonly cause?: { readonly code?: string };
 }
 
+const SOCKET_CODES = [...NOT_CONNECTED, ...MAYBE_DELIVERED].filter((code) => code.startsWith('E'));
+const SOCKET_CODE_IN_MESSAGE = new RegExp(`\\b(${SOCKET_CODES.join('|')})\\b`);
+
 /** An SDK failure of `SendEmail` in the port's words (see `Mailer`). */
 export function sesSendFailure(error: unknown): unknown {
-  if (!(error instanceof Error)) return error;
+  if (typeof error !== 'object' || error === null) return error;
   const e = error as SdkFailure;
   const name = e.name ?? '';
-  const code = e.code ?? e.cause?.code ?? '';
+  // The SDK turns a socket error it does not recognise as an Error (one from another realm, as
+  // under jest) into "AWS SDK error wrapper for Error: connect ECONNREFUSED …": the code is then
+  // only in the message.
+  const code = e.code ?? e.cause?.code ?? SOCKET_CODE_IN_MESSAGE.exec(e.message ?? '')?.[1] ?? '';
   const status = e.$metadata?.httpStatusCode ?? 0;
   if (REJECTED.has(name)) return new MailRejected(`SES refused the mail: ${e.message ?? name}`, name, { cause: error });
   if (THROTTLED.has(name) || status === 429) {
