@@ -7,13 +7,13 @@ import { configureEmbeddedPlatform, Topics } from '../support/topics';
 
 configureEmbeddedPlatform();
 
-import type { MailOutcome, MailRequest } from '../../lambdas/mail/domain/mail-request';
+import { type MailOutcome, type MailRequest, requestMail } from '../../lambdas/mail/domain/mail-request';
 import { handler } from '../../lambdas/mail/handlers/send-mail';
 import { mailFunctions, SEND_LEASE_MS } from '../../lambdas/mail/manifest';
 import { mailOutcomesTopic, mailRequestsTopic } from '../../lambdas/mail/topics';
 import { LOCAL_MAIL_FROM, mailLedger } from '../../lambdas/mail/wiring';
 import type { ConsumedRecord } from '../../lambdas/platform/bus/event-bus';
-import { Unavailable } from '../../lambdas/platform/errors';
+import { InvalidInput, Unavailable } from '../../lambdas/platform/errors';
 import { toMskEvent } from '../../lambdas/platform/kafka/msk-event';
 import type { EmbeddedMailer } from '../../lambdas/platform/mailer/embedded-mailer';
 import { MailOutcomeUnknown, MailRejected } from '../../lambdas/platform/mailer/mailer';
@@ -253,5 +253,40 @@ describe('mail-send-mail consumer (embedded)', () => {
         sentAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
       },
     ]);
+  });
+});
+
+describe('requestMail', () => {
+  it('publishes a valid request to mail.requests keyed by its request id; the consumer mails it', async () => {
+    const request = reminder('r-requested');
+    await requestMail(await platform.bus(), request);
+    const bus = await platform.localBus();
+    const records: ConsumedRecord[] = [];
+    const subscription = await bus.subscribe({
+      groupId: `test-${Math.random()}`,
+      topic: mailRequestsTopic.name,
+      fromBeginning: true,
+      maxBatchSize: 100,
+      maxWaitMs: 10,
+      onBatch: async (batch) => {
+        records.push(...batch.filter((r) => r.key?.toString() === request.requestId));
+      },
+    });
+    await new Promise((r) => setTimeout(r, 100));
+    await subscription.stop();
+    expect(records).toHaveLength(1);
+    expect(JSON.parse(records[0]!.value!.toString())).toEqual(request);
+
+    await deliver(...records);
+    expect(await mailsTo(request.to)).toHaveLength(1);
+  });
+
+  it('refuses an invalid request with InvalidInput naming each field, and publishes nothing', async () => {
+    const publish = jest.spyOn(await platform.bus(), 'publish');
+    const bad = { ...reminder('r-bad'), to: 'nobody', data: { ...reminder('r-bad').data, timeZone: 'Nowhere/City' } };
+    const refusal = await requestMail(await platform.bus(), bad).catch((error: unknown) => error);
+    expect(refusal).toBeInstanceOf(InvalidInput);
+    expect((refusal as InvalidInput).problems.map((p) => p.path).sort()).toEqual(['mail.data.timeZone', 'mail.to']);
+    expect(publish).not.toHaveBeenCalled();
   });
 });
