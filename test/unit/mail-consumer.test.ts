@@ -22,6 +22,7 @@ import { platform } from '../../lambdas/platform/wiring';
 import { localAdminRoutes } from '../../scripts/local-runtime/admin-routes';
 import type { LocalScheduler } from '../../scripts/local-runtime/scheduler';
 import { lambdaContext } from '../support/apigw';
+import { publishedRecords, publishedValues } from '../support/published';
 
 const source = { eventSourceArn: 'arn:aws:kafka:local:000000000000:cluster/test/x', bootstrapServers: '127.0.0.1:9092' };
 let nextOffset = 0;
@@ -34,7 +35,9 @@ const welcome = (username = `user${nextUser++}`): MailRequest => ({
   data: { username },
 });
 
-const reminder = (id: string): MailRequest => ({
+type ReminderRequest = Extract<MailRequest, { template: 'reminder' }>;
+
+const reminder = (id: string): ReminderRequest => ({
   requestId: `reminder/${id}/2024-03-01T16:00:00.000Z`,
   template: 'reminder',
   to: `${id}@example.com`,
@@ -60,28 +63,10 @@ async function mailer(): Promise<EmbeddedMailer> {
 }
 const mailsTo = async (address: string) => (await mailer()).sent().filter((m) => m.to.includes(address));
 
-/** Every value on a topic so far. */
-async function readTopic<T>(topic: string): Promise<T[]> {
-  const bus = await platform.localBus();
-  const values: T[] = [];
-  const subscription = await bus.subscribe({
-    groupId: `test-${Math.random()}`,
-    topic,
-    fromBeginning: true,
-    maxBatchSize: 1000,
-    maxWaitMs: 10,
-    onBatch: async (records) => {
-      for (const r of records) values.push(JSON.parse(r.value!.toString()));
-    },
-  });
-  await new Promise((r) => setTimeout(r, 100));
-  await subscription.stop();
-  return values;
-}
 const outcomesOf = async (requestId: string) =>
-  (await readTopic<MailOutcome>(mailOutcomesTopic.name)).filter((o) => o.requestId === requestId);
+  (await publishedValues<MailOutcome>(mailOutcomesTopic.name)).filter((o) => o.requestId === requestId);
 const deadLettersOf = async (requestId: string) =>
-  (await readTopic<DeadLetter>(Topics.deadLetters)).filter((d) => d.source.key === requestId);
+  (await publishedValues<DeadLetter>(Topics.deadLetters)).filter((d) => d.source.key === requestId);
 
 afterEach(() => jest.restoreAllMocks());
 afterAll(() => platform.close());
@@ -260,20 +245,7 @@ describe('requestMail', () => {
   it('publishes a valid request to mail.requests keyed by its request id; the consumer mails it', async () => {
     const request = reminder('r-requested');
     await requestMail(await platform.bus(), request);
-    const bus = await platform.localBus();
-    const records: ConsumedRecord[] = [];
-    const subscription = await bus.subscribe({
-      groupId: `test-${Math.random()}`,
-      topic: mailRequestsTopic.name,
-      fromBeginning: true,
-      maxBatchSize: 100,
-      maxWaitMs: 10,
-      onBatch: async (batch) => {
-        records.push(...batch.filter((r) => r.key?.toString() === request.requestId));
-      },
-    });
-    await new Promise((r) => setTimeout(r, 100));
-    await subscription.stop();
+    const records = (await publishedRecords(mailRequestsTopic.name)).filter((r) => r.key?.toString() === request.requestId);
     expect(records).toHaveLength(1);
     expect(JSON.parse(records[0]!.value!.toString())).toEqual(request);
 
