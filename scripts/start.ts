@@ -14,21 +14,35 @@ process.env.POWERTOOLS_TRACE_ENABLED ??= 'false';
 
 import { manifest } from '../lambdas/manifest';
 import { currentBackend } from '../lambdas/platform/config';
+import { ensureLocalAdmin } from '../lambdas/platform/identity/local-admin';
 import { platform } from '../lambdas/platform/wiring';
 import { startLocalRuntime } from './local-runtime';
 import { prepareLocalServices } from './local-runtime/prepare-services';
+
+/** The local admin's password: EVENTLINE_ADMIN_PASSWORD, or a well-known local default (printed, never a secret). */
+const ADMIN_PASSWORD_ENV = 'EVENTLINE_ADMIN_PASSWORD';
+const DEFAULT_LOCAL_ADMIN_PASSWORD = 'Local-admin-password-1';
+
+function localAdminPassword(): string {
+  return process.env[ADMIN_PASSWORD_ENV] || DEFAULT_LOCAL_ADMIN_PASSWORD;
+}
 
 async function main(): Promise<void> {
   const backend = currentBackend();
   if (backend === 'aws') throw new Error('EVENTLINE_BACKEND=aws is for deployed functions; use embedded or services');
   if (backend === 'services') await prepareLocalServices(manifest, (line) => console.log(line));
   platform.configureEmbedded({ topics: manifest.topics });
+  const identity = await platform.identity();
+  await ensureLocalAdmin(identity, localAdminPassword());
   const runtime = await startLocalRuntime({
     manifest,
     port: Number(process.env.PORT ?? 3000),
     host: process.env.EVENTLINE_HOST,
     subscriber: await platform.localBus(),
+    userPool: () => identity.verification(),
   });
+  const password = process.env[ADMIN_PASSWORD_ENV] ? `the password in ${ADMIN_PASSWORD_ENV}` : `password ${DEFAULT_LOCAL_ADMIN_PASSWORD}`;
+  console.log(`local admin: username admin, ${password} (POST /v1/sessions)`);
   console.log(`Eventline local runtime (${backend} backend) ready on ${runtime.url}`);
 
   const shutdown = async () => {

@@ -228,6 +228,15 @@ function describeIdentityPort(name: string, setup: () => Promise<IdentityProvide
       expect((bad as InvalidInput).problems.map((p) => p.path)).toEqual(['body.email']);
     });
 
+    it('sets a permanent password: the new one signs in, the old one no longer; the policy still applies', async () => {
+      const { username } = await signedUp('grace');
+      await identity.setPassword(username, 'Brand-New-Pass-4');
+      await expect(identity.signIn(username, 'Brand-New-Pass-4')).resolves.toHaveProperty('accessToken');
+      await expect(identity.signIn(username, PASSWORD)).rejects.toBeInstanceOf(Unauthenticated);
+      await expect(identity.setPassword(username, 'weak')).rejects.toBeInstanceOf(InvalidInput);
+      await expect(identity.setPassword(freshUsername('nobody'), 'Brand-New-Pass-4')).rejects.toBeInstanceOf(NotFound);
+    });
+
     it('deletes a user: gone, cannot sign in or refresh, and the name is free again', async () => {
       const { username, email } = await signedUp('bob');
       const { refreshToken } = await identity.signIn(username, PASSWORD);

@@ -158,3 +158,32 @@ export function rawJson(statusCode: number, body: string): HttpResponse {
 export function noContent(): HttpResponse {
   return { statusCode: 204 };
 }
+
+/** One route of a function that serves several, with its handler (see `httpRouter`). */
+export interface RouteBinding {
+  readonly routeKey: string;
+  readonly handler: (event: APIGatewayProxyEventV2, context: Context) => Promise<HttpResponse>;
+}
+
+/** Binds a route to its handler, keeping the route's input types for `handle`. */
+export function on<B, Q, P>(
+  route: RouteContract<B, Q, P>,
+  handle: (input: RouteInput<B, Q, P>) => Promise<HttpResponse>,
+): RouteBinding {
+  return { routeKey: `${route.method} ${route.path}`, handler: httpRoute(route, handle) };
+}
+
+/**
+ * A function that serves several routes (e.g. every `/v1/accounts/me…` route): API Gateway's
+ * `routeKey` picks the binding, each of which is a whole `httpRoute` (its own validation,
+ * access rule and metrics). One function for related routes keeps one warm container for all.
+ */
+export function httpRouter(bindings: readonly RouteBinding[]) {
+  const byKey = new Map(bindings.map((binding) => [binding.routeKey, binding.handler]));
+  if (byKey.size !== bindings.length) throw new Error('a route is bound twice');
+  return async (event: APIGatewayProxyEventV2, context: Context): Promise<HttpResponse> => {
+    const handler = byKey.get(event.routeKey);
+    if (!handler) return Problems.notFound(`no handler for ${event.routeKey.slice(0, 100)}`).toResponse();
+    return handler(event, context);
+  };
+}

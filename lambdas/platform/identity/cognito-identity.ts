@@ -20,6 +20,7 @@ import {
   AdminDeleteUserCommand,
   AdminGetUserCommand,
   AdminListGroupsForUserCommand,
+  AdminSetUserPasswordCommand,
   AdminUpdateUserAttributesCommand,
   type AttributeType,
   type AuthenticationResultType,
@@ -33,6 +34,7 @@ import type { IdentityProvider, IdentityUser, JsonWebKey, Tokens, TokenVerificat
 import {
   ACCESS_TOKEN_SECONDS,
   assertValidEmail,
+  assertValidPassword,
   assertValidSignUp,
   PASSWORD_MAX,
   REFRESH_FAILED,
@@ -53,7 +55,7 @@ export interface CognitoIdentityOptions {
 }
 
 /** What an operation was doing when Cognito refused: the same exception means different things. */
-type Operation = 'signUp' | 'confirm' | 'signIn' | 'refresh' | 'getUser' | 'setEmail' | 'deleteUser' | 'addToGroup';
+type Operation = 'signUp' | 'confirm' | 'signIn' | 'refresh' | 'getUser' | 'setEmail' | 'setPassword' | 'deleteUser' | 'addToGroup';
 
 const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'EPIPE']);
 
@@ -161,6 +163,21 @@ export class CognitoIdentity implements IdentityProvider {
           UserPoolId: this.options.userPoolId,
           Username: username,
           UserAttributes: attributes,
+        }),
+      ),
+    );
+  }
+
+  async setPassword(username: string, password: string): Promise<void> {
+    assertValidPassword(password);
+    if (usernameProblem(username)) throw noSuchUser();
+    await this.call('setPassword', () =>
+      this.client.send(
+        new AdminSetUserPasswordCommand({
+          UserPoolId: this.options.userPoolId,
+          Username: username,
+          Password: password,
+          Permanent: true,
         }),
       ),
     );

@@ -23,6 +23,7 @@ import type { IdentityProvider, IdentityUser, Tokens, TokenVerification } from '
 import {
   ACCESS_TOKEN_SECONDS,
   assertValidEmail,
+  assertValidPassword,
   assertValidSignUp,
   POOL_GROUPS,
   REFRESH_FAILED,
@@ -53,7 +54,7 @@ interface StoredUser {
   readonly sub: string;
   email: string;
   readonly groups: Set<string>;
-  readonly password: PasswordHash;
+  password: PasswordHash;
 }
 
 interface StoredRefreshToken {
@@ -171,6 +172,11 @@ export class EmbeddedIdentity implements IdentityProvider {
   async setEmail(username: string, email: string): Promise<void> {
     assertValidEmail(email);
     this.existing(username).email = email;
+  }
+
+  async setPassword(username: string, password: string): Promise<void> {
+    assertValidPassword(password);
+    this.existing(username).password = await hashPassword(password);
   }
 
   async deleteUser(username: string): Promise<void> {

@@ -94,6 +94,11 @@ export function assertValidSignUp(input: { username: string; email: string; pass
   }
 }
 
+export function assertValidPassword(password: string): void {
+  const missing = passwordShortcomings(password);
+  if (missing.length > 0) throw new InvalidInput('the password is not valid', [passwordProblem(missing)]);
+}
+
 export function assertValidEmail(email: string): void {
   const problem = emailProblem(email);
   if (problem) throw new InvalidInput(`the email is not valid: ${problem}`, [{ path: 'body.email', message: problem }]);

@@ -46,6 +46,8 @@ export interface IdentityProvider {
   getUser(username: string): Promise<IdentityUser | undefined>;
   /** NotFound if unknown. */
   setEmail(username: string, email: string): Promise<void>;
+  /** Sets a permanent password (an administrator's act, e.g. the local admin's configured one); InvalidInput for the policy, NotFound if unknown. */
+  setPassword(username: string, password: string): Promise<void>;
   /** NotFound if unknown. */
   deleteUser(username: string): Promise<void>;
   /** NotFound if the user or the group is unknown (groups are the pool's, e.g. `admin`). */

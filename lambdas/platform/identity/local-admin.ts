@@ -1,7 +1,7 @@
 /**
  * The local admin account: user `admin` (admin@example.com) in the pool's `admin` group, created
  * when missing so a local run (embedded or services) has someone who may do admin things.
- * Idempotent: an existing `admin` keeps its password and email; only the group is ensured.
+ * Idempotent: an existing `admin` keeps its email and gets the configured password; the group is ensured.
  */
 import { Conflict } from '../errors';
 import type { IdentityProvider, IdentityUser } from './identity';
@@ -19,6 +19,8 @@ export async function ensureLocalAdmin(identity: IdentityProvider, password: str
       if (!(error instanceof Conflict)) throw error;
     }
   }
+  // The configured password wins over whatever an earlier run left (a changed EVENTLINE_ADMIN_PASSWORD).
+  else await identity.setPassword(LOCAL_ADMIN.username, password);
   if (!admin?.groups.includes(LOCAL_ADMIN.group)) await identity.addToGroup(LOCAL_ADMIN.username, LOCAL_ADMIN.group);
   const current = await identity.getUser(LOCAL_ADMIN.username);
   if (!current) throw new Error('the local admin vanished while it was being set up');
