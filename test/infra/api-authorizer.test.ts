@@ -1,12 +1,13 @@
 /**
- * The app-key Lambda authorizer in the synthesized API: every route the manifest puts behind an
- * authorizer gets the HTTP API Lambda authorizer (REQUEST, payload 2.0, simple responses, cached
- * per identity source for the manifest's TTL), and only the public Allezon routes keep the
- * cdk-nag APIG4 acknowledgement.
+ * Authorization in the synthesized API: routes behind an app-key Lambda authorizer get the HTTP
+ * API Lambda authorizer (REQUEST, payload 2.0, simple responses, cached per identity source for
+ * the manifest's TTL); user-pool routes get API Gateway's JWT authorizer for the Cognito pool and
+ * its app client; only routes whose contract says why they are public keep the cdk-nag APIG4
+ * acknowledgement, with that reason.
  */
 import { Validations } from 'aws-cdk-lib';
 import { manifest } from '../../lambdas/manifest';
-import { routesOf } from '../../lambdas/platform/manifest-types';
+import { routesOf, USER_POOL_AUTHORIZER } from '../../lambdas/platform/manifest-types';
 import { logicalIdOf, referenceText, resourcesOf, type SynthesizedEventline, synthEventline } from './support/synth';
 
 let app: SynthesizedEventline;
@@ -62,22 +63,56 @@ describe('Lambda authorizers', () => {
         expect(route?.AuthorizerId).toBeUndefined();
         return;
       }
-      expect(route?.AuthorizationType).toBe('CUSTOM');
+      expect(route?.AuthorizationType).toBe(authorizerName === USER_POOL_AUTHORIZER ? 'JWT' : 'CUSTOM');
       const [authorizerId] =
         resourcesOf(template, 'AWS::ApiGatewayV2::Authorizer').find(([, p]) => p.Name === authorizerName) ?? [];
       expect(referenceText(route?.AuthorizerId)).toBe(JSON.stringify({ Ref: authorizerId }));
     },
   );
 
-  it('acknowledges cdk-nag APIG4 (no authorization) only on the public Allezon routes', () => {
+  it("puts user-pool routes behind API Gateway's JWT authorizer for the pool and its app client", () => {
+    expect(routesOf(manifest).some(({ route }) => route.authorizer === USER_POOL_AUTHORIZER)).toBe(true);
+    const template = app.template(app.stacks.api);
+    const [, jwt] = resourcesOf(template, 'AWS::ApiGatewayV2::Authorizer').find(([, p]) => p.Name === USER_POOL_AUTHORIZER) ?? [];
+    expect(jwt).toMatchObject({ AuthorizerType: 'JWT', IdentitySource: ['$request.header.Authorization'] });
+    const config = jwt?.JwtConfiguration as { Audience: unknown[]; Issuer: unknown };
+    expect(config.Audience).toHaveLength(1);
+    expect(referenceText(config.Audience[0])).toContain('UsersPoolApiClient');
+    expect(referenceText(config.Issuer)).toContain('cognito-idp');
+    expect(referenceText(config.Issuer)).toContain('UsersPool');
+  });
+
+  it('keeps a strong password policy, username sign-in and the admin group in the user pool', () => {
+    const template = app.template(app.stacks.data);
+    const [, pool] = resourcesOf(template, 'AWS::Cognito::UserPool')[0] ?? [];
+    expect(pool).toMatchObject({
+      Policies: {
+        PasswordPolicy: {
+          MinimumLength: 8,
+          RequireLowercase: true,
+          RequireUppercase: true,
+          RequireNumbers: true,
+          RequireSymbols: true,
+        },
+      },
+      Schema: [expect.objectContaining({ Name: 'email', Required: true })],
+    });
+    expect(pool?.UsernameAttributes).toBeUndefined();
+    const [, client] = resourcesOf(template, 'AWS::Cognito::UserPoolClient')[0] ?? [];
+    expect(client).toMatchObject({ GenerateSecret: false, PreventUserExistenceErrors: 'ENABLED' });
+    expect(client?.ExplicitAuthFlows).toEqual(expect.arrayContaining(['ALLOW_USER_PASSWORD_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH']));
+    expect(resourcesOf(template, 'AWS::Cognito::UserPoolGroup').map(([, g]) => g.GroupName)).toEqual(['admin']);
+  });
+
+  it('acknowledges cdk-nag APIG4 (no authorization) only on routes whose contract says why they are public', () => {
     const acknowledgedApig4 = (construct: { node: { defaultChild?: unknown; metadata: { type: string; data: unknown }[] } }) =>
       [construct.node, (construct.node.defaultChild as { node: typeof construct.node } | undefined)?.node]
         .flatMap((node) => node?.metadata ?? [])
         .filter((entry) => entry.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
         .some((entry) => JSON.stringify(entry.data).includes('AwsSolutions-APIG4'));
-    for (const { fn, spec, route } of app.stacks.api.routes) {
-      const publicAllezonRoute = fn.capability === 'tracking' && !spec.authorizer;
-      expect([routeKeyOf(spec), acknowledgedApig4(route)]).toEqual([routeKeyOf(spec), publicAllezonRoute]);
+    for (const { spec, route } of app.stacks.api.routes) {
+      const declaredPublic = !spec.authorizer && Boolean(spec.publicBecause);
+      expect([routeKeyOf(spec), acknowledgedApig4(route)]).toEqual([routeKeyOf(spec), declaredPublic]);
     }
   });
 });
