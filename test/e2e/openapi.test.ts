@@ -15,6 +15,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import fc from 'fast-check';
 import { manifest } from '../../lambdas/manifest';
+import { USER_POOL_AUTHORIZER } from '../../lambdas/platform/manifest-types';
 import { EMBEDDED_DEMO_APP_ID, EMBEDDED_DEMO_APP_KEY } from '../../lambdas/tracking/app-events-wiring';
 import { eventlineOpenApi } from '../../scripts/local-runtime/openapi-document';
 import { type RunningRuntime, startRuntimeProcess } from '../../scripts/local-runtime/spawn-runtime';
@@ -27,8 +28,16 @@ type Operation = {
 };
 
 let runtime: RunningRuntime;
+/** The local admin's access token: user-pool routes are fuzzed as a signed-in admin, past the JWT authorizer. */
+let adminToken: string;
 beforeAll(async () => {
   runtime = await startRuntimeProcess({ EVENTLINE_BACKEND: 'embedded' });
+  const res = await fetch(`${runtime.url}/v1/sessions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username: 'admin', password: 'Local-admin-password-1' }),
+  });
+  adminToken = ((await res.json()) as { accessToken: string }).accessToken;
 }, 120_000);
 afterAll(() => runtime?.stop(), 60_000);
 
@@ -89,7 +98,9 @@ interface Sent {
 
 function requests(pathTemplate: string, method: string, operation: Operation): fc.Arbitrary<Sent> {
   const pathValue = fc.oneof(fc.constant(EMBEDDED_DEMO_APP_ID), fc.constantFrom(...PROTO_NAMES), hostileText);
-  const secured = (operation.security?.length ?? 0) > 0;
+  const schemes = (operation.security ?? []).flatMap((s) => Object.keys(s as object));
+  const secured = schemes.some((scheme) => scheme !== USER_POOL_AUTHORIZER);
+  const signedIn = schemes.includes(USER_POOL_AUTHORIZER);
   return fc
     .record({
       params: fc.array(pathValue, { minLength: 4, maxLength: 4 }),
@@ -108,6 +119,7 @@ function requests(pathTemplate: string, method: string, operation: Operation): f
       });
       const headers: Record<string, string> = { 'content-type': contentType };
       if (secured) headers['x-api-key'] = EMBEDDED_DEMO_APP_KEY;
+      if (signedIn) headers.authorization = `Bearer ${adminToken}`;
       return {
         method,
         url: `${runtime.url}${filled}${query ? `?${query}` : ''}`,

@@ -5,7 +5,14 @@
  * and committed as docs/openapi.json (a test fails when that file is stale).
  */
 import { z } from 'zod';
-import { type FunctionSpec, type HttpRouteSpec, type Manifest, pathParametersOf, routesOf } from '../manifest-types';
+import {
+  type FunctionSpec,
+  type HttpRouteSpec,
+  type Manifest,
+  pathParametersOf,
+  routesOf,
+  USER_POOL_AUTHORIZER,
+} from '../manifest-types';
 import { PROBLEM_LIMITS } from './problem';
 import { parameterValues } from './query';
 
@@ -170,7 +177,19 @@ export function openApiDocument(manifest: Manifest, info: { readonly title: stri
     paths,
     components: {
       schemas: { Problem: problemSchema },
-      securitySchemes: securitySchemes(manifest.functions.filter((fn) => fn.authorizer)),
+      securitySchemes: {
+        ...securitySchemes(manifest.functions.filter((fn) => fn.authorizer)),
+        ...(routesOf(manifest).some(({ route }) => route.authorizer === USER_POOL_AUTHORIZER)
+          ? {
+              [USER_POOL_AUTHORIZER]: {
+                type: 'http',
+                scheme: 'bearer',
+                bearerFormat: 'JWT',
+                description: "An access token of the user pool (POST /v1/sessions), checked by API Gateway's JWT authorizer",
+              },
+            }
+          : {}),
+      },
     },
   };
 }
