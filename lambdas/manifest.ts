@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { accountsManifest } from './accounts/manifest';
+import { happeningsManifest } from './happenings/manifest';
 import { mailManifest } from './mail/manifest';
 import { platformDeclarations } from './platform/declarations';
 import { composeManifest } from './platform/manifest-types';
@@ -12,7 +13,7 @@ import { trackingManifest } from './tracking/manifest';
  * (see docs/ARCHITECTURE.md, "Adding a capability"). The order of capabilities is the order in
  * which their SQL migrations apply.
  */
-export const manifest = composeManifest(platformDeclarations, [trackingManifest, mailManifest, accountsManifest]);
+export const manifest = composeManifest(platformDeclarations, [trackingManifest, mailManifest, accountsManifest, happeningsManifest]);
 
 /** The manifest's migration folders as absolute paths, for what runs from source (scripts, tests, `npm start`). */
 export const migrationSources: readonly MigrationSource[] = manifest.migrations.map(({ namespace, directory }) => ({

@@ -7,9 +7,9 @@
  * - times are ISO-8601 instants with a UTC offset or `Z` (`2025-06-01T18:00:00+02:00`), to the
  *   millisecond at most, on the calendar (no 31 June), from 2000 until 2199; stored and answered
  *   in UTC (`2025-06-01T16:00:00.000Z`); `endsAt` is after `startsAt`, at most 366 days later;
- * - `timezone` is an IANA name the runtime knows (`Europe/Warsaw`), stored in its canonical
- *   spelling (`europe/warsaw` → `Europe/Warsaw`): where the happening takes place, for showing
- *   local times (reminders use it);
+ * - `timezone` is an IANA name the runtime knows (`Europe/Warsaw`; case fixed, see
+ *   `canonicalTimeZone`): where the happening takes place, for showing local times (reminders
+ *   use it);
  * - `place` is a name and a point (latitude -90..90, longitude -180..180);
  * - `topics` are 1-10 distinct lower-case slugs (`live-music`), 1-40 characters each;
  * - texts are trimmed, and bounded: title 1-200, description 0-5000, place name 1-200 characters.
@@ -82,16 +82,21 @@ export function utcText(ms: number): string {
 const IANA_NAME = /^[A-Za-z][A-Za-z0-9_+-]*(?:\/[A-Za-z0-9_+-]+){0,2}$/;
 
 /**
- * The canonical spelling of an IANA time zone the runtime knows, or undefined. Offsets
- * (`+02:00`), which newer ICU versions also accept, are not zone names and are refused.
+ * The time zone to store for an IANA name the runtime knows, or undefined. A name that differs
+ * from the runtime's canonical one only by case is stored canonical (`europe/warsaw` →
+ * `Europe/Warsaw`); any other accepted name (a link such as `Asia/Calcutta`, which runtimes
+ * resolve differently) is stored as sent. Offsets (`+02:00`), which newer ICU versions also
+ * accept, are not zone names and are refused.
  */
 export function canonicalTimeZone(name: string): string | undefined {
   if (name.length > TIMEZONE_MAX || !IANA_NAME.test(name)) return undefined;
+  let resolved: string;
   try {
-    return new Intl.DateTimeFormat(undefined, { timeZone: name }).resolvedOptions().timeZone;
+    resolved = new Intl.DateTimeFormat(undefined, { timeZone: name }).resolvedOptions().timeZone;
   } catch {
     return undefined;
   }
+  return resolved.toLowerCase() === name.toLowerCase() ? resolved : name;
 }
 
 export const TOPIC_PATTERN = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
