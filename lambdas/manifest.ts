@@ -13,7 +13,12 @@ import { trackingManifest } from './tracking/manifest';
  * (see docs/ARCHITECTURE.md, "Adding a capability"). The order of capabilities is the order in
  * which their SQL migrations apply.
  */
-export const manifest = composeManifest(platformDeclarations, [trackingManifest, mailManifest, accountsManifest, happeningsManifest]);
+export const manifest = composeManifest(platformDeclarations, [
+  trackingManifest,
+  mailManifest,
+  accountsManifest,
+  happeningsManifest,
+]);
 
 /** The manifest's migration folders as absolute paths, for what runs from source (scripts, tests, `npm start`). */
 export const migrationSources: readonly MigrationSource[] = manifest.migrations.map(({ namespace, directory }) => ({

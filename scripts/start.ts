@@ -41,7 +41,9 @@ async function main(): Promise<void> {
     subscriber: await platform.localBus(),
     userPool: () => identity.verification(),
   });
-  const password = process.env[ADMIN_PASSWORD_ENV] ? `the password in ${ADMIN_PASSWORD_ENV}` : `password ${DEFAULT_LOCAL_ADMIN_PASSWORD}`;
+  const password = process.env[ADMIN_PASSWORD_ENV]
+    ? `the password in ${ADMIN_PASSWORD_ENV}`
+    : `password ${DEFAULT_LOCAL_ADMIN_PASSWORD}`;
   console.log(`local admin: username admin, ${password} (POST /v1/sessions)`);
   console.log(`Eventline local runtime (${backend} backend) ready on ${runtime.url}`);
 

@@ -263,7 +263,8 @@ export function composeManifest(platform: PlatformDeclarations, capabilities: re
       for (const r of fn.routes ?? []) {
         if (!r.operation || !r.summary || !r.responses)
           problems.push(`route ${r.method} ${r.path} lacks its contract (operation, summary, responses)`);
-        if (!r.authorizer && !r.publicBecause) problems.push(`route ${r.method} ${r.path} has no authorizer and no publicBecause`);
+        if (!r.authorizer && !r.publicBecause)
+          problems.push(`route ${r.method} ${r.path} has no authorizer and no publicBecause`);
         if (r.authorizer && r.publicBecause) problems.push(`route ${r.method} ${r.path} has an authorizer and a publicBecause`);
         if (pathParametersOf(r.path).length > 0 && !r.pathParameters)
           problems.push(`route ${r.method} ${r.path} has path parameters but no pathParameters schema`);

@@ -6,8 +6,8 @@ import {
   type Manifest,
   routesOf,
   schedulesOf,
-  USER_POOL_AUTHORIZER,
   subscriptionsOf,
+  USER_POOL_AUTHORIZER,
   validateManifest,
 } from '../../lambdas/platform/manifest-types';
 import { localAdminRoutes } from './admin-routes';

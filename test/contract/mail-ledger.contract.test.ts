@@ -1,6 +1,6 @@
 import { InMemoryMailLedger } from '../../lambdas/mail/adapters/in-memory-mail-ledger';
 import { MySqlMailLedger } from '../../lambdas/mail/adapters/mysql-mail-ledger';
-import { type MailLedger, MAX_REASON_LENGTH } from '../../lambdas/mail/domain/mail-ledger';
+import { MAX_REASON_LENGTH, type MailLedger } from '../../lambdas/mail/domain/mail-ledger';
 import { temporaryDatabase } from '../support/mariadb';
 
 const T0 = new Date('2024-03-01T10:00:00.123Z');

@@ -55,7 +55,16 @@ export interface CognitoIdentityOptions {
 }
 
 /** What an operation was doing when Cognito refused: the same exception means different things. */
-type Operation = 'signUp' | 'confirm' | 'signIn' | 'refresh' | 'getUser' | 'setEmail' | 'setPassword' | 'deleteUser' | 'addToGroup';
+type Operation =
+  | 'signUp'
+  | 'confirm'
+  | 'signIn'
+  | 'refresh'
+  | 'getUser'
+  | 'setEmail'
+  | 'setPassword'
+  | 'deleteUser'
+  | 'addToGroup';
 
 const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'EPIPE']);
 
