@@ -298,7 +298,7 @@ describe('the search index query', () => {
         { field: 'startsAt', order: 'asc' },
         { field: 'id', order: 'asc' },
       ],
-      size: 21,
+      size: 22,
       text: { query: 'jazz', fields: ['title', 'description'] },
       searchAfter: [1.5, 2000, 'b'],
     });

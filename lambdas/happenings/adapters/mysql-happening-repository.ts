@@ -136,7 +136,8 @@ export class MySqlHappeningRepository implements HappeningRepository {
     if (after) {
       const startsAt = new Date(after.startsAtMs);
       const byTime = () => statement.add('(h.starts_at > ? OR (h.starts_at = ? AND h.id > ?))', startsAt, startsAt, after.id);
-      statement.add(' AND (');
+      // The cursor's own happening never again, even if this store measures it a hair further.
+      statement.add(' AND h.id <> ? AND (', after.id);
       if (after.kind === 'distance' && near) {
         // CAST: the cursor's double is compared as a double, exactly the value it came from.
         distance(statement, near).add(' > CAST(? AS DOUBLE) OR (', after.distanceKm);

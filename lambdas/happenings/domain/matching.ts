@@ -46,7 +46,7 @@ export function pageOf(happenings: Iterable<Happening>, query: HappeningQuery): 
     const item = matches(happening, query);
     if (!item) continue;
     const position = positionOf(item);
-    if (query.after && comparePositions(position, query.after) <= 0) continue;
+    if (query.after && (comparePositions(position, query.after) <= 0 || item.happening.id === query.after.id)) continue;
     found.push({ item, position });
   }
   found.sort((a, b) => comparePositions(a.position, b.position));

@@ -2,8 +2,11 @@
  * Answering a search: from the search index, or — when the index is unavailable (down, starting,
  * throttled: the port's `Unavailable`) — from the store of record, MySQL, with plainer text
  * matching. The answer says which store answered. Both use the same order and cursors, so a
- * client can page on while one of them takes over (a distance computed by the other store may
- * differ in its last digits, so at an exact tie on the page boundary an item may repeat).
+ * client can page on while one of them takes over. Distances are where the stores may differ in
+ * the last digits (the index keeps points to about a centimetre): resuming a distance order in
+ * the other store never answers the cursor's own happening again (it is left out by id), and
+ * two happenings could only swap or repeat across such a switch if their distances from the
+ * point differed by less than about a millimetre.
  */
 import { DomainError } from '../../platform/errors';
 import type { SearchFilter, SearchIndex, SearchSort, SortValue } from '../../platform/search/search-index';
@@ -60,7 +63,9 @@ export function indexQueryOf(query: HappeningQuery) {
   return {
     filters,
     sort,
-    size: query.limit + 1,
+    // One more to know whether a page follows; one more again in case the cursor's own happening
+    // comes back (a distance measured by the other store may be a hair larger): left out below.
+    size: query.limit + (after ? 2 : 1),
     ...(query.text ? { text: { query: query.text, fields: ['title', 'description'] } } : {}),
     ...(searchAfter ? { searchAfter } : {}),
   };
@@ -68,12 +73,15 @@ export function indexQueryOf(query: HappeningQuery) {
 
 async function searchIndex(index: SearchIndex, query: HappeningQuery): Promise<HappeningPage> {
   const result = await index.search<HappeningDocument>(HAPPENINGS_INDEX, indexQueryOf(query));
-  const found = result.hits.map((hit) => {
-    const happening = happeningOfDocument(hit.body);
-    const distanceKm = query.near ? Number(hit.sort?.[0]) : undefined;
-    const item: FoundHappening = distanceKm === undefined ? { happening } : { happening, distanceKm };
-    return item;
-  });
+  const afterId = query.after?.id;
+  const found = result.hits
+    .filter((hit) => hit.id !== afterId)
+    .map((hit) => {
+      const happening = happeningOfDocument(hit.body);
+      const distanceKm = query.near ? Number(hit.sort?.[0]) : undefined;
+      const item: FoundHappening = distanceKm === undefined ? { happening } : { happening, distanceKm };
+      return item;
+    });
   const items = found.slice(0, query.limit);
   const last = items[items.length - 1];
   return found.length > query.limit && last ? { items, next: positionOf(last) } : { items };
