@@ -31,7 +31,7 @@ export class HttpClient {
     this.agent = new http.Agent({ keepAlive: true, maxSockets: options.maxSockets, timeout: 60_000 });
   }
 
-  request(method: string, path: string, body = ''): Promise<HttpAnswer> {
+  request(method: string, path: string, body = '', headers: Readonly<Record<string, string>> = {}): Promise<HttpAnswer> {
     const started = process.hrtime.bigint();
     const ms = () => Number(process.hrtime.bigint() - started) / 1e6;
     return new Promise((resolve) => {
@@ -48,7 +48,7 @@ export class HttpClient {
           port: this.url.port,
           method,
           path,
-          headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+          headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), ...headers },
         },
         (res) => {
           const chunks: Buffer[] = [];

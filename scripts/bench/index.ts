@@ -16,6 +16,10 @@ const BENCHMARKS: Readonly<Record<string, { script: string; what: string }>> = {
     what: 'tags applied per second into MySQL (profiles + aggregates) vs a raw multi-row insert',
   },
   queries: { script: 'queries.ts', what: '/user_profiles and /aggregates latency over 1 M stored tags' },
+  happenings: {
+    script: 'happenings.ts',
+    what: "seed 001's Taurus scenario on happenings: 75 % GETs, 25 % admin POST → PATCH → DELETE, 10 then 100 users",
+  },
   allezon: {
     script: 'allezon.ts',
     what: 'Allezon mixed run (default 1000 tags/s for 60 s): latency, drops, correctness and visibility',
