@@ -5,6 +5,7 @@ import { mailManifest } from './mail/manifest';
 import { platformDeclarations } from './platform/declarations';
 import { composeManifest } from './platform/manifest-types';
 import type { MigrationSource } from './platform/sql/migrate';
+import { remindersManifest } from './reminders/manifest';
 import { trackingManifest } from './tracking/manifest';
 
 /**
@@ -18,6 +19,7 @@ export const manifest = composeManifest(platformDeclarations, [
   mailManifest,
   accountsManifest,
   happeningsManifest,
+  remindersManifest,
 ]);
 
 /** The manifest's migration folders as absolute paths, for what runs from source (scripts, tests, `npm start`). */
