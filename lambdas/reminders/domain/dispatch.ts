@@ -200,8 +200,9 @@ export async function dispatchDue(ports: DispatchPorts, settings: DispatchSettin
     let waitMs = Math.min(settings.pollMs, endMs - now);
     try {
       const next = await repository.nextDueAt();
-      // +1: wake just after it is due (timers may fire a millisecond early).
-      if (next !== undefined) waitMs = Math.min(waitMs, Math.max(MIN_SLEEP_MS, next - now + 1));
+      // +1: wake just after it is due (timers may fire a millisecond early). One due already is
+      // being claimed by another run: look again shortly.
+      if (next !== undefined) waitMs = Math.min(waitMs, next > now ? next - now + 1 : MIN_SLEEP_MS);
     } catch (error) {
       totals.errors++;
       lastError = error;
