@@ -43,16 +43,17 @@ export const remindersFunctions = {
     name: 'reminders-dispatch-due',
     capability,
     description:
-      'Every minute, for ~55 s: claims due reminders (FOR UPDATE SKIP LOCKED), asks for their mails (one request id per reminder version), marks them requested.',
+      'Every minute, for 65 s (runs overlap): claims due reminders (FOR UPDATE SKIP LOCKED), asks for their mails (one request id per reminder version), marks them requested.',
     entry: 'lambdas/reminders/handlers/dispatch-due.ts',
     memoryMb: 256,
-    // The run's window (55 s by default, REMINDERS_DISPATCH_WINDOW_SECONDS) ends well before this.
-    timeoutSeconds: 70,
+    // The run's window (65 s by default, REMINDERS_DISPATCH_WINDOW_SECONDS) ends well before this,
+    // and below the Duration alarm's 80 % of it (72 s).
+    timeoutSeconds: 90,
     schedules: [
       {
         name: 'reminders-dispatch',
         expression: 'rate(1 minute)',
-        description: 'Dispatch due reminders for the next ~55 s',
+        description: 'Dispatch due reminders for the next 65 s (each run overlaps the next)',
       },
     ],
     uses: ['sql', 'bus'],

@@ -20,6 +20,10 @@ const BENCHMARKS: Readonly<Record<string, { script: string; what: string }>> = {
     script: 'happenings.ts',
     what: "seed 001's Taurus scenario on happenings: 75 % GETs, 25 % admin POST → PATCH → DELETE, 10 then 100 users",
   },
+  reminders: {
+    script: 'reminders.ts',
+    what: 'reminder mails handed to SES after remindAt: 1000 reminders due over 2 minutes, p50/p99/max, never early',
+  },
   allezon: {
     script: 'allezon.ts',
     what: 'Allezon mixed run (default 1000 tags/s for 60 s): latency, drops, correctness and visibility',

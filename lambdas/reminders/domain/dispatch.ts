@@ -2,7 +2,12 @@
  * Dispatching due reminders: their mails are handed to the mail capability never before
  * `remindAt` and, in normal operation, within a few seconds after it (the promise is at most 60 s).
  *
- * A scheduled run (every minute) keeps dispatching for a window of about 55 s:
+ * A scheduled run (every minute) keeps dispatching for a window of 65 s, so each run overlaps the
+ * next by about 5 s and a dispatcher is always awake (cold starts and the scheduler's jitter
+ * included); overlapping runs are safe because claims skip each other's rows. With a 55 s window
+ * reminders falling due in the 5 s gap between runs waited for the next one (the benchmark
+ * measured p99 4.4 s, max 4.9 s after remindAt); with the overlap they go out within milliseconds.
+ * Each run:
  * 1. claim: in one transaction, take up to `batchSize` due reminders — `scheduled` with
  *    remindAt <= now, and `dispatching` ones whose claim is older than the lease (their run died)
  *    — with SELECT … FOR UPDATE SKIP LOCKED, so concurrent runs never take the same reminder,
@@ -37,9 +42,9 @@ export interface DispatchSettings {
   readonly leaseMs: number;
 }
 
-/** The dispatch window in seconds (default 55); tests and the benchmark shorten it. */
+/** The dispatch window in seconds (default 65: a run every 60 s overlaps the next); tests shorten it. */
 export const DISPATCH_WINDOW_ENV = 'REMINDERS_DISPATCH_WINDOW_SECONDS';
-export const DEFAULT_WINDOW_SECONDS = 55;
+export const DEFAULT_WINDOW_SECONDS = 65;
 export const POLL_MS = 1000;
 export const CLAIM_BATCH_SIZE = 100;
 /**
@@ -51,7 +56,7 @@ export const CLAIM_LEASE_MS = 30_000;
 
 /**
  * The settings from the environment: the window from `REMINDERS_DISPATCH_WINDOW_SECONDS` (a
- * positive number), at most `maxWindowMs` (the function must end before its timeout).
+ * positive number, default 65), at most `maxWindowMs` (the function must end before its timeout).
  */
 export function dispatchSettings(env: NodeJS.ProcessEnv, maxWindowMs: number): DispatchSettings {
   const text = env[DISPATCH_WINDOW_ENV];

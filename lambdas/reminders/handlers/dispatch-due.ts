@@ -14,7 +14,7 @@ const TIMEOUT_MARGIN_MS = 12_000;
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /**
- * Scheduled every minute (reminders-dispatch): for a window of ~55 s (REMINDERS_DISPATCH_WINDOW_SECONDS)
+ * Scheduled every minute (reminders-dispatch): for a window of 65 s (REMINDERS_DISPATCH_WINDOW_SECONDS)
  * claims due reminders, asks for their mails and marks them requested (see domain/dispatch.ts).
  * Emits, per reminder, `ReminderDispatchLag` (seconds from remindAt to the request) and counts
  * `RemindersRequested`; metrics are flushed after each claim, so a long run reports as it goes.
