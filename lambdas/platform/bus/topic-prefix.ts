@@ -1,9 +1,9 @@
 import type { EventBus, OutgoingRecord, SubscribeOptions, Subscription, TopicSubscriber } from './event-bus';
 
 /**
- * Puts every topic under a prefix, so several local runtimes (a developer's `npm start`, an
- * end-to-end test) can share one Kafka without reading each other's records. Handlers keep
- * using the manifest's topic names. Empty prefix in AWS.
+ * Puts every topic and consumer group under a prefix, so several local runtimes (a developer's
+ * `npm start`, an end-to-end test) can share one Kafka without reading each other's records or
+ * joining each other's groups. Handlers keep using the manifest's names. Empty prefix in AWS.
  */
 export class PrefixedBus implements EventBus, TopicSubscriber {
   constructor(
@@ -17,7 +17,9 @@ export class PrefixedBus implements EventBus, TopicSubscriber {
   }
 
   subscribe(options: SubscribeOptions): Promise<Subscription> {
-    return this.subscriber.subscribe({ ...options, topic: this.prefix + options.topic });
+    // The group is prefixed too: two runtimes with the same group id but different topics would
+    // otherwise be members of one group, rebalancing each other and starving each other's topics.
+    return this.subscriber.subscribe({ ...options, topic: this.prefix + options.topic, groupId: this.prefix + options.groupId });
   }
 
   close(): Promise<void> {
