@@ -37,7 +37,8 @@ export const remindersFunctions = {
     memoryMb: 256,
     timeoutSeconds: 10,
     routes: [createReminderRoute, listRemindersRoute, getReminderRoute, updateReminderRoute, deleteReminderRoute],
-    uses: ['sql'],
+    // identity: the primary address of an account the addresses projection has not heard of.
+    uses: ['sql', 'identity'],
   },
   dispatch: {
     name: 'reminders-dispatch-due',

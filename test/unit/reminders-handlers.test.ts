@@ -157,7 +157,7 @@ describe('reminders routes (embedded)', () => {
     expect(other.body.email).toBe('work@example.com');
   });
 
-  it('answers problems: unknown fields and bad times 400, unknown happening 404, unknown addresses 503 with Retry-After', async () => {
+  it('answers problems: unknown fields and bad times 400, unknown happening 404, an account the pool does not have 404', async () => {
     const unknownField = await call('POST', '/v1/reminders', {
       user: 'ann',
       body: { happeningId: h.id, remindAt: soon(60_000), note: 'x' },
@@ -178,10 +178,17 @@ describe('reminders routes (embedded)', () => {
       body: { happeningId: randomUUID(), remindAt: soon(60_000) },
     });
     expect(noHappening.status).toBe(404);
-    const newcomer = await call('POST', '/v1/reminders', { user: 'cy', body: { happeningId: h.id, remindAt: soon(60_000) } });
-    expect(newcomer.status).toBe(503);
-    expect(Number(newcomer.headers['retry-after'])).toBeGreaterThan(0);
+    // Neither the projection nor the user pool knows 'cy'.
+    const stranger = await call('POST', '/v1/reminders', { user: 'cy', body: { happeningId: h.id, remindAt: soon(60_000) } });
+    expect(stranger.status).toBe(404);
     expect((await call('POST', '/v1/reminders', { body: { happeningId: h.id, remindAt: soon(60_000) } })).status).toBe(401);
+  });
+
+  it("uses the pool's primary address for an account the projection has not heard of (the local admin, older accounts)", async () => {
+    await (await platform.identity()).signUp({ username: 'dee', email: 'Dee@Example.com', password: 'Correct-Horse-9' });
+    const res = await call('POST', '/v1/reminders', { user: 'dee', body: { happeningId: h.id, remindAt: soon(60_000) } });
+    expect(res.status).toBe(201);
+    expect(res.body.email).toBe('dee@example.com');
   });
 
   it("shows, changes and deletes a reminder for its owner only: someone else's id is 404", async () => {

@@ -39,6 +39,24 @@ export interface ReminderChange {
 /** How long a client should wait before asking again while the account's addresses are on their way. */
 export const ADDRESSES_RETRY_AFTER_SECONDS = 2;
 
+/**
+ * Makes sure the projection knows the owner's addresses before a reminder is made or changed. An
+ * account it has not heard of — the local admin, an account older than reminders or than the
+ * topic's retention, a new account whose event is still in flight — gets the user pool's primary
+ * address, recorded at time 0 so that any real `addresses` event (later by definition) wins. An
+ * account the pool no longer has is gone.
+ */
+export async function ensureAddressesKnown(
+  repository: Pick<ReminderRepository, 'account' | 'applyAddresses'>,
+  owner: Owner,
+  primaryOf: (username: string) => Promise<string | undefined>,
+): Promise<void> {
+  if (await repository.account(owner.username)) return;
+  const primary = await primaryOf(owner.username);
+  if (!primary) throw new NotFound('the account no longer exists');
+  await repository.applyAddresses(owner.username, [normalizedEmail(primary)], 0);
+}
+
 /** The addresses the owner may pick from, primary first; throws when they are not known (yet) or the account is gone. */
 export function addressesOf(account: AccountAddresses | undefined, owner: Owner): readonly string[] {
   // A still-valid token of a deleted user: that account is gone (a new account may reuse the name).

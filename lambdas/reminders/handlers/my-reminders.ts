@@ -8,6 +8,7 @@ import {
   createReminder,
   deleteReminder,
   encodeCursor,
+  ensureAddressesKnown,
   getReminder,
   listReminders,
   type Owner,
@@ -22,11 +23,18 @@ function owner(principal: Principal | undefined): Owner {
   return { username: principal.username, sub: principal.sub };
 }
 
+/** The user pool's primary address of an account, for accounts the projection has not heard of. */
+async function primaryOf(username: string): Promise<string | undefined> {
+  return (await (await platform.identity()).getUser(username))?.email;
+}
+
 /** Every `/v1/reminders…` route: the signed-in user's own reminders (someone else's id is a 404). */
 export const handler = httpRouter([
   on(createReminderRoute, async ({ principal, body }) => {
     const input = { happeningId: body.happeningId, remindAtMs: body.remindAt, email: body.email };
-    const reminder = await createReminder(await reminderRepository(), owner(principal), input, platform.clock.now(), randomUUID);
+    const repository = await reminderRepository();
+    await ensureAddressesKnown(repository, owner(principal), primaryOf);
+    const reminder = await createReminder(repository, owner(principal), input, platform.clock.now(), randomUUID);
     const response = json(201, viewOf(reminder));
     return { ...response, headers: { ...response.headers, location: `/v1/reminders/${reminder.id}` } };
   }),
@@ -39,7 +47,9 @@ export const handler = httpRouter([
   ),
   on(updateReminderRoute, async ({ principal, path, body }) => {
     const change = { remindAtMs: body.remindAt, email: body.email };
-    const reminder = await updateReminder(await reminderRepository(), owner(principal), path.id, change, platform.clock.now());
+    const repository = await reminderRepository();
+    await ensureAddressesKnown(repository, owner(principal), primaryOf);
+    const reminder = await updateReminder(repository, owner(principal), path.id, change, platform.clock.now());
     return json(200, viewOf(reminder));
   }),
   on(deleteReminderRoute, async ({ principal, path }) => {
