@@ -76,7 +76,9 @@ export const platform = {
     instances.cache ??= (async () => {
       if (currentBackend() === 'embedded') return new (await import('./cache/embedded-cache')).EmbeddedCache();
       const { RedisCache, redisFromEnv } = await import('./cache/redis-cache');
-      return new RedisCache(redisFromEnv());
+      // Local runtimes that share one Redis keep apart as they do on Kafka (EVENTLINE_TOPIC_PREFIX).
+      const prefix = currentBackend() === 'services' ? (process.env.EVENTLINE_TOPIC_PREFIX ?? '') : '';
+      return new RedisCache(redisFromEnv(), `eventline:${prefix}`);
     })();
     return instances.cache;
   },
