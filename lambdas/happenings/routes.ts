@@ -4,7 +4,7 @@
  * manifest (the CDK app and the local runtime) and the OpenAPI document.
  */
 import { z } from 'zod';
-import { decimalInteger, repeated, single } from '../platform/http/query';
+import { decimalInteger, instantText, repeated, single } from '../platform/http/query';
 import { type AccessRule, type RouteContract, USER_POOL_AUTHORIZER } from '../platform/manifest-types';
 import {
   type HappeningFields,
@@ -13,7 +13,6 @@ import {
   happeningIdSchema,
   happeningPatchSchema,
   happeningSchema,
-  parseInstant,
   topicSchema,
 } from './domain/happening';
 import {
@@ -94,18 +93,7 @@ export const getHappeningRoute: RouteContract<undefined, undefined, { id: string
   },
 };
 
-const instantParameter = z
-  .string()
-  .max(40, 'must be an ISO-8601 time')
-  .transform((value, ctx) => {
-    const parsed = parseInstant(value);
-    if (typeof parsed === 'string') {
-      ctx.addIssue({ code: 'custom', message: parsed });
-      return z.NEVER;
-    }
-    return parsed;
-  })
-  .meta({ description: 'ISO-8601 time with a UTC offset or Z', examples: ['2025-06-01T00:00:00Z'] });
+const instantParameter = instantText('ISO-8601 time with a UTC offset or Z');
 
 const COORDINATE = /^-?(?:0|[1-9][0-9]{0,2})(?:\.[0-9]{1,12})?$/;
 

@@ -5,9 +5,9 @@
  * document.
  */
 import { z } from 'zod';
-import { decimalInteger, single } from '../platform/http/query';
+import { decimalInteger, instantText, single } from '../platform/http/query';
 import { type RouteContract, USER_POOL_AUTHORIZER } from '../platform/manifest-types';
-import { ID_PATTERN, parseInstant, REMINDER_STATUSES } from './domain/reminder';
+import { ID_PATTERN, REMINDER_STATUSES } from './domain/reminder';
 import { DEFAULT_PAGE_SIZE, decodeCursor, MAX_PAGE_SIZE } from './domain/reminders';
 import type { ListPosition } from './domain/repository';
 
@@ -15,18 +15,7 @@ const mine = { authorizer: USER_POOL_AUTHORIZER } as const;
 
 const idSchema = z.string().regex(ID_PATTERN, 'must be an id (a lower-case UUID)');
 
-const instantSchema = z
-  .string()
-  .max(40, 'must be an ISO-8601 time')
-  .transform((value, ctx) => {
-    const parsed = parseInstant(value);
-    if (typeof parsed === 'string') {
-      ctx.addIssue({ code: 'custom', message: parsed });
-      return z.NEVER;
-    }
-    return parsed;
-  })
-  .meta({ description: 'ISO-8601 time with a UTC offset or Z, to the millisecond at most', examples: ['2025-06-01T17:00:00Z'] });
+const instantSchema = instantText('ISO-8601 time with a UTC offset or Z, to the millisecond at most');
 
 const emailSchema = z.email().max(254).meta({ description: "one of the account's addresses (its email or a secondary address)" });
 

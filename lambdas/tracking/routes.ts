@@ -5,7 +5,7 @@
  * request parts into domain values.
  */
 import { z } from 'zod';
-import { decimalInteger, repeated, single } from '../platform/http/query';
+import { decimalInteger, parsedBy, repeated, single } from '../platform/http/query';
 import type { AccessRule, RouteContract } from '../platform/manifest-types';
 import { AGGREGATE_KINDS, type AggregateKind, type AggregatesQuery } from './domain/aggregates';
 import { echo, parseMinuteRange } from './domain/aggregates-query';
@@ -26,18 +26,6 @@ const appKeyOpensOnlyItsApp: AccessRule = {
 /** The app-key authorizer's function name, spelled here once (its manifest entry uses it). */
 export const APP_AUTHORIZER = 'tracking-authorize-app';
 
-/** A text query value turned into a domain value by `parse` (which returns a message when it cannot). */
-function parsed<T>(parse: (value: string) => T | string) {
-  return z.string().transform((value, ctx) => {
-    const result = parse(value);
-    if (typeof result === 'string') {
-      ctx.addIssue({ code: 'custom', message: result });
-      return z.NEVER;
-    }
-    return result;
-  });
-}
-
 /** Why the Allezon routes have no authorizer: the contract's external scorer calls them as they are. */
 const ALLEZON_PUBLIC =
   'The Allezon contract is a public unauthenticated API: the external scorer calls these routes without credentials. The stage throttles them; inputs are validated by the request layer.';
@@ -56,7 +44,7 @@ export const ingestUserTagRoute: RouteContract<z.infer<typeof userTagSchema>> = 
 };
 
 const profileQuery = z.strictObject({
-  time_range: single(parsed<TimeRange>(parseTimeRange)),
+  time_range: single(parsedBy<TimeRange>(parseTimeRange)),
   limit: single(decimalInteger({ min: 1, max: 1000 })).optional(),
 });
 
@@ -90,7 +78,7 @@ const filterValue = (max: number) =>
  */
 const aggregatesQuery = z
   .strictObject({
-    time_range: single(parsed(parseMinuteRange)),
+    time_range: single(parsedBy(parseMinuteRange)),
     action: single(z.enum(ACTIONS, { error: 'must be VIEW or BUY' })),
     aggregates: repeated(z.string(), { max: MAX_AGGREGATES }).pipe(
       z

@@ -15,7 +15,7 @@
  * - texts are trimmed, and bounded: title 1-200, description 0-5000, place name 1-200 characters.
  */
 import { z } from 'zod';
-import { isCalendarValid } from '../../platform/calendar';
+import { parseInstant, utcText } from '../../platform/calendar';
 
 export const TITLE_MAX = 200;
 export const DESCRIPTION_MAX = 5000;
@@ -25,9 +25,6 @@ export const TOPIC_MAX = 40;
 export const TOPICS_MAX = 10;
 /** The longest a happening may last (a season-long festival fits). */
 export const MAX_DURATION_MS = 366 * 24 * 3600 * 1000;
-/** Happenings take place in [2000-01-01, 2200-01-01) UTC. */
-export const EARLIEST_MS = Date.UTC(2000, 0, 1);
-export const LATEST_MS = Date.UTC(2200, 0, 1);
 
 export interface Place {
   readonly name: string;
@@ -56,28 +53,8 @@ export interface Happening extends HappeningFields {
   readonly updatedAt: string;
 }
 
-const INSTANT = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,3}))?)?(Z|[+-](\d{2}):(\d{2}))$/;
-
-/**
- * An ISO-8601 instant with an offset or Z as epoch milliseconds, or why it is not one. Minutes
- * and seconds are optional, fractions at most milliseconds (finer would be silently cut).
- */
-export function parseInstant(text: string): number | string {
-  const match = INSTANT.exec(text);
-  if (!match) return 'must be an ISO-8601 time with a UTC offset or Z, e.g. 2025-06-01T18:00:00+02:00';
-  if (!isCalendarValid(text)) return 'is not a time on the calendar';
-  const [offsetHours, offsetMinutes] = [Number(match[9] ?? 0), Number(match[10] ?? 0)];
-  if (offsetHours > 23 || offsetMinutes > 59) return 'has an offset out of range';
-  const ms = Date.parse(text);
-  if (Number.isNaN(ms)) return 'is not a time on the calendar';
-  if (ms < EARLIEST_MS || ms >= LATEST_MS) return 'must be from 2000 until 2199';
-  return ms;
-}
-
-/** The instant in the one form stored and answered: UTC with milliseconds. */
-export function utcText(ms: number): string {
-  return new Date(ms).toISOString();
-}
+// One reading of instants for every capability (platform/calendar.ts).
+export { parseInstant, utcText };
 
 const IANA_NAME = /^[A-Za-z][A-Za-z0-9_+-]*(?:\/[A-Za-z0-9_+-]+){0,2}$/;
 

@@ -8,6 +8,7 @@
  * `repeated`) and what they are.
  */
 import { z } from 'zod';
+import { parseInstant } from '../calendar';
 
 export type QueryParameters = Record<string, string[]>;
 
@@ -77,6 +78,33 @@ export function repeated<T>(inner: z.ZodType<T, string>, bounds: { readonly max:
   const schema = z.array(inner, { error: 'is required' }).min(1, 'is required').max(bounds.max, `at most ${bounds.max} values`);
   parameterValues.set(schema, { value: inner, repeated: true });
   return schema;
+}
+
+/**
+ * Text turned into a domain value by `parse`, which answers the value or, as a string, why the
+ * text is not one (the problem's message). Bounded first by `maxLength`.
+ */
+export function parsedBy<T>(
+  parse: (text: string) => T | string,
+  maxLength = 4096,
+  tooLong = `must be at most ${maxLength} characters`,
+) {
+  return z
+    .string()
+    .max(maxLength, tooLong)
+    .transform((value, ctx) => {
+      const result = parse(value);
+      if (typeof result === 'string') {
+        ctx.addIssue({ code: 'custom', message: result });
+        return z.NEVER;
+      }
+      return result;
+    });
+}
+
+/** An ISO-8601 instant with an offset or Z (platform/calendar.ts `parseInstant`), as epoch milliseconds. */
+export function instantText(description: string) {
+  return parsedBy(parseInstant, 40, 'must be an ISO-8601 time').meta({ description, examples: ['2025-06-01T17:00:00Z'] });
 }
 
 /**

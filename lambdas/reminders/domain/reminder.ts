@@ -12,7 +12,7 @@
  * capability mails a request id at most once, so a reminder dispatched twice (a crashed run's
  * claim taken again) is mailed once.
  */
-import { isCalendarValid } from '../../platform/calendar';
+import { parseInstant, utcText } from '../../platform/calendar';
 
 export const REMINDER_STATUSES = ['scheduled', 'dispatching', 'requested', 'sent', 'failed', 'uncertain', 'cancelled'] as const;
 export type ReminderStatus = (typeof REMINDER_STATUSES)[number];
@@ -107,30 +107,8 @@ export function normalizedEmail(email: string): string {
   return email.trim().toLowerCase();
 }
 
-const INSTANT = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,3}))?)?(Z|[+-](\d{2}):(\d{2}))$/;
-/** Reminders fall in [2000-01-01, 2200-01-01) UTC, as happenings do. */
-const EARLIEST_MS = Date.UTC(2000, 0, 1);
-const LATEST_MS = Date.UTC(2200, 0, 1);
-
-/**
- * An ISO-8601 instant with an offset or `Z`, to the millisecond at most, as epoch milliseconds,
- * or why it is not one (a finer fraction would be cut silently, an impossible date rolled over).
- */
-export function parseInstant(text: string): number | string {
-  const match = INSTANT.exec(text);
-  if (!match) return 'must be an ISO-8601 time with a UTC offset or Z, e.g. 2025-06-01T18:00:00+02:00';
-  if (!isCalendarValid(text)) return 'is not a time on the calendar';
-  if (Number(match[9] ?? 0) > 23 || Number(match[10] ?? 0) > 59) return 'has an offset out of range';
-  const ms = Date.parse(text);
-  if (Number.isNaN(ms)) return 'is not a time on the calendar';
-  if (ms < EARLIEST_MS || ms >= LATEST_MS) return 'must be from 2000 until 2199';
-  return ms;
-}
-
-/** The one form instants are answered in: UTC with milliseconds. */
-export function utcText(ms: number): string {
-  return new Date(ms).toISOString();
-}
+// One reading of instants for every capability (platform/calendar.ts).
+export { parseInstant, utcText };
 
 /** The mail request id of a reminder's dispatch: mailed at most once. */
 export function mailRequestIdOf(reminder: Pick<Reminder, 'id' | 'version'>): string {
