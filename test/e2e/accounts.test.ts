@@ -7,9 +7,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import { eventually, type RunningRuntime, startRuntimeProcess } from '../../scripts/local-runtime/spawn-runtime';
+import { apiClient } from '../support/api-client';
 import { servicesRun } from '../support/services-run';
-
-type Json = Record<string, unknown>;
 
 function describeAccounts(backend: string, setup: () => { env: Record<string, string>; cleanup: () => Promise<void> }) {
   describe(`accounts end to end (${backend})`, () => {
@@ -23,18 +22,7 @@ function describeAccounts(backend: string, setup: () => { env: Record<string, st
       await cleanup();
     }, 60_000);
 
-    const call = async (method: string, path: string, body?: unknown, token?: string) => {
-      const res = await fetch(`${runtime.url}${path}`, {
-        method,
-        headers: {
-          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-          ...(token ? { authorization: `Bearer ${token}` } : {}),
-        },
-        body: body === undefined ? undefined : JSON.stringify(body),
-      });
-      const text = await res.text();
-      return { status: res.status, type: res.headers.get('content-type') ?? '', body: (text ? JSON.parse(text) : {}) as Json };
-    };
+    const call = apiClient(() => runtime.url);
 
     const run = randomBytes(3).toString('hex');
     const username = `ann-${run}`;

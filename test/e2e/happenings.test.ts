@@ -7,6 +7,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { eventually, type RunningRuntime, startRuntimeProcess } from '../../scripts/local-runtime/spawn-runtime';
+import { apiClient } from '../support/api-client';
 import { servicesRun } from '../support/services-run';
 
 type Json = Record<string, unknown>;
@@ -21,23 +22,7 @@ function describeHappenings(backend: string, setup: () => { env: Record<string, 
     const run = randomBytes(3).toString('hex');
     const topic = `e2e-${run}`;
 
-    const call = async (method: string, path: string, body?: unknown, token?: string) => {
-      const res = await fetch(`${runtime.url}${path}`, {
-        method,
-        headers: {
-          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-          ...(token ? { authorization: `Bearer ${token}` } : {}),
-        },
-        body: body === undefined ? undefined : JSON.stringify(body),
-      });
-      const text = await res.text();
-      return {
-        status: res.status,
-        type: res.headers.get('content-type') ?? '',
-        source: res.headers.get('x-eventline-source'),
-        body: (text ? JSON.parse(text) : {}) as Json,
-      };
-    };
+    const call = apiClient<Json>(() => runtime.url);
     const signIn = async (username: string, password: string) => {
       const res = await call('POST', '/v1/sessions', { username, password });
       expect(res.status).toBe(200);
@@ -49,7 +34,7 @@ function describeHappenings(backend: string, setup: () => { env: Record<string, 
         async () => {
           const res = await call('GET', `/v1/happenings?topic=${topic}&${query}`);
           expect(res.status).toBe(200);
-          expect(res.source).toBe('search');
+          expect(res.headers.get('x-eventline-source')).toBe('search');
           const titles = (res.body.items as Item[]).map((item) => item.title);
           return ready(titles) ? titles : undefined;
         },

@@ -7,6 +7,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { eventually, type RunningRuntime, startRuntimeProcess } from '../../scripts/local-runtime/spawn-runtime';
+import { apiClient } from '../support/api-client';
 import { servicesRun } from '../support/services-run';
 
 // biome-ignore lint/suspicious/noExplicitAny: JSON answers of several shapes, read by the tests
@@ -32,23 +33,7 @@ function describeReminders(backend: string, setup: () => { env: Record<string, s
       await cleanup();
     }, 60_000);
 
-    const call = async (method: string, path: string, body?: unknown, token?: string) => {
-      const res = await fetch(`${runtime.url}${path}`, {
-        method,
-        headers: {
-          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-          ...(token ? { authorization: `Bearer ${token}` } : {}),
-        },
-        body: body === undefined ? undefined : JSON.stringify(body),
-      });
-      const text = await res.text();
-      return {
-        status: res.status,
-        type: res.headers.get('content-type') ?? '',
-        retryAfter: res.headers.get('retry-after'),
-        body: (text ? JSON.parse(text) : {}) as Json,
-      };
-    };
+    const call = apiClient<Json>(() => runtime.url);
     /** Repeats a call while the projections catch up (`retryOn` statuses), then answers the last response. */
     const settled = (make: () => ReturnType<typeof call>, retryOn: number[]) =>
       eventually(

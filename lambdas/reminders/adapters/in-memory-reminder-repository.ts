@@ -1,11 +1,12 @@
 import { type AccountAddresses, boundedReason, type HappeningSnapshot, type Reminder } from '../domain/reminder';
-import type {
-  Claim,
-  ListPosition,
-  MailOutcomeStatus,
-  ReminderContext,
-  ReminderPage,
-  ReminderRepository,
+import {
+  type Claim,
+  type ListPosition,
+  type MailOutcomeStatus,
+  pageOf,
+  type ReminderContext,
+  type ReminderPage,
+  type ReminderRepository,
 } from '../domain/repository';
 
 const byListOrder = (a: Reminder, b: Reminder) => a.remindAtMs - b.remindAtMs || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
@@ -55,9 +56,7 @@ export class InMemoryReminderRepository implements ReminderRepository {
       .filter((r) => r.username === username)
       .filter((r) => !after || r.remindAtMs > after.remindAtMs || (r.remindAtMs === after.remindAtMs && r.id > after.id))
       .sort(byListOrder);
-    const items = mine.slice(0, limit);
-    const last = items[items.length - 1];
-    return mine.length > limit && last ? { items, next: { remindAtMs: last.remindAtMs, id: last.id } } : { items };
+    return pageOf(mine, limit);
   }
 
   async update(

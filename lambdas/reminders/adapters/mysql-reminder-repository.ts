@@ -8,14 +8,15 @@ import {
   type Reminder,
   type ReminderStatus,
 } from '../domain/reminder';
-import type {
-  Claim,
-  ClaimedReminder,
-  ListPosition,
-  MailOutcomeStatus,
-  ReminderContext,
-  ReminderPage,
-  ReminderRepository,
+import {
+  type Claim,
+  type ClaimedReminder,
+  type ListPosition,
+  type MailOutcomeStatus,
+  pageOf,
+  type ReminderContext,
+  type ReminderPage,
+  type ReminderRepository,
 } from '../domain/repository';
 
 type Queryable = Pool | PoolConnection;
@@ -162,10 +163,7 @@ export class MySqlReminderRepository implements ReminderRepository {
           `SELECT ${REMINDER_COLUMNS} FROM reminders r WHERE r.username = ? ORDER BY r.remind_at, r.id LIMIT ?`,
           [username, limit + 1],
         );
-    const found = rows.map(reminderOf);
-    const items = found.slice(0, limit);
-    const last = items[items.length - 1];
-    return found.length > limit && last ? { items, next: { remindAtMs: last.remindAtMs, id: last.id } } : { items };
+    return pageOf(rows.map(reminderOf), limit);
   }
 
   async update(

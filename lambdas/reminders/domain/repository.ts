@@ -30,6 +30,13 @@ export interface ReminderPage {
   readonly next?: ListPosition;
 }
 
+/** A page of at most `limit` from `found` (read one past the limit, in list order), with where the next starts. */
+export function pageOf(found: readonly Reminder[], limit: number): ReminderPage {
+  const items = found.slice(0, limit);
+  const last = items[items.length - 1];
+  return found.length > limit && last ? { items, next: { remindAtMs: last.remindAtMs, id: last.id } } : { items };
+}
+
 /** A reminder a dispatcher run holds (`dispatching`, claimed at `claimedAtMs`) and its happening as known now. */
 export interface ClaimedReminder {
   readonly reminder: Reminder;
