@@ -185,11 +185,21 @@ report_status() {
 }
 
 # dispatch "$@": runs the script's start, stop or status function; anything else is a usage error.
+# `halt` really stops the service, for the fault tests (test/support/service-control.ts), which
+# start it again: a script with a `halt` function (a machine service, whose `stop` leaves it
+# running) runs that, any other its `stop`.
 dispatch() {
   case "${1:-}" in
     start | stop | status) "$1" ;;
+    halt)
+      if declare -F halt >/dev/null; then
+        halt
+      else
+        stop
+      fi
+      ;;
     *)
-      echo "usage: $0 start|stop|status" >&2
+      echo "usage: $0 start|stop|status|halt" >&2
       exit 2
       ;;
   esac

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # MariaDB is a machine service: it is started before every session and CI relies on it, so this
 # script only checks it, starts it (the machine's own command) if it is down, and makes sure the
-# `eventline` database exists. `stop` deliberately leaves it running.
+# `eventline` database exists. `stop` deliberately leaves it running; `halt` (the fault tests
+# only, which start it again) really stops it.
 set -euo pipefail
 
 SERVICE=mariadb
@@ -39,6 +40,13 @@ start() {
 }
 
 stop() { stop_machine_service; }
+
+# The real stop, for the fault tests only (they start it again): SIGTERM is MariaDB's clean
+# shutdown; returns once the process has exited (SIGKILL after 60 s).
+halt() {
+  start-stop-daemon --stop --oknodo --retry TERM/60/KILL/5 --exec /usr/sbin/mariadbd >/dev/null
+  say "halted; \`bash $0 start\` (or npm run services:up) starts it again"
+}
 
 status() { report_status "up on $HOST:$PORT" "not answering on $HOST:$PORT"; }
 
