@@ -2,13 +2,13 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
-import middy from '@middy/core';
+import middy, { type MiddyfiedHandler } from '@middy/core';
 import type { Context, MSKEvent } from 'aws-lambda';
 import type { ZodType } from 'zod';
 import type { EventBus } from './bus/event-bus';
 import { deadLetterTopic } from './declarations';
 import { DomainError } from './errors';
-import { type DecodedRecord, decodeRecords, type PoisonRecord } from './kafka/decode';
+import { type DecodedRecord, decodeRecords, type PoisonRecord, type RecordOrTombstone } from './kafka/decode';
 import type { FunctionSpec, KafkaSubscriptionSpec } from './manifest-types';
 import { logger, metrics, tracer } from './observability';
 import { platform } from './wiring';
@@ -32,6 +32,20 @@ export interface ConsumerContext {
   readonly lambda: Context;
 }
 
+type ConsumeWithTombstones<T> = (records: RecordOrTombstone<T>[], context: ConsumerContext) => Promise<void>;
+
+/** A consumer's Lambda handler (what `topicConsumer` makes). */
+export type TopicConsumerHandler = MiddyfiedHandler<MSKEvent, void, Error, Context>;
+
+export interface TopicConsumerOptions {
+  /**
+   * Opt in to tombstones: records without a value (a key deleted) reach `handle` as
+   * `TombstoneRecord`s (value null, key and headers kept; tell them apart with `isTombstone`),
+   * instead of being dead-lettered as "record has no value".
+   */
+  readonly tombstones: true;
+}
+
 /**
  * The one way Kafka consumer handlers are written, given the function's own manifest entry (so
  * the consumer group and the dead-letter policy are never spelled again). Records are decoded
@@ -40,18 +54,34 @@ export interface ConsumerContext {
  * blocks its partition. The good records go to `handle`; if it throws, the whole batch fails and
  * the event-source mapping (or the local runtime) retries it, which is why `handle` must be
  * idempotent. Records `handle` finds unprocessable for good go to `deadLetterRecords`.
+ * With `{ tombstones: true }`, `handle` also gets the tombstones, in log order with the rest.
  */
 export function topicConsumer<T>(
   fn: FunctionSpec,
   schema: ZodType<T>,
   handle: (records: DecodedRecord<T>[], context: ConsumerContext) => Promise<void>,
-) {
+): TopicConsumerHandler;
+export function topicConsumer<T>(
+  fn: FunctionSpec,
+  schema: ZodType<T>,
+  handle: (records: RecordOrTombstone<T>[], context: ConsumerContext) => Promise<void>,
+  options: TopicConsumerOptions,
+): TopicConsumerHandler;
+export function topicConsumer<T>(
+  fn: FunctionSpec,
+  schema: ZodType<T>,
+  handler: ((records: DecodedRecord<T>[], context: ConsumerContext) => Promise<void>) | ConsumeWithTombstones<T>,
+  options?: TopicConsumerOptions,
+): TopicConsumerHandler {
+  // Without the option no tombstone is ever decoded, so both kinds of handler get what they declared.
+  const handle = handler as ConsumeWithTombstones<T>;
   const subscription = fn.subscriptions?.length === 1 ? fn.subscriptions[0] : undefined;
   if (!subscription) throw new Error(`${fn.name} must have exactly one subscription to be a topic consumer`);
   const consumer = fn.name;
+  const decodeOptions = { tombstones: options?.tombstones === true };
   return middy(async (event: MSKEvent, lambda: Context): Promise<void> => {
-    const results = await decodeRecords(event, schema);
-    const good: DecodedRecord<T>[] = [];
+    const results = await decodeRecords(event, schema, decodeOptions);
+    const good: RecordOrTombstone<T>[] = [];
     const poison: { record: PoisonRecord; reason: string }[] = [];
     for (const result of results) {
       if (result.ok) good.push(result.record);

@@ -147,6 +147,31 @@ function describeBusContract(name: string, create: BusFactory, prepare?: () => P
       });
     });
 
+    it("carries a tombstone (null value) with its key and headers, on its key's partition and in order with the key's records", async () => {
+      const topic = topicSpec(3);
+      const { bus, subscriber } = await setUp(topic);
+      await bus.publish(topic.name, [keyed('ann', 'v1')]);
+      await bus.publish(topic.name, [
+        { key: 'ann', value: null, headers: { version: '2', 'updated-at': '2024-01-01T00:00:00.000Z' } },
+        keyed('bob', 'b1'),
+      ]);
+      await bus.publish(topic.name, [keyed('ann', 'v3')]);
+      const collector = new Collector();
+      await subscriber.subscribe(options(topic, collector.onBatch));
+      await collector.waitFor(4);
+      await sleep(300);
+      const ann = collector.records.filter((r) => r.key?.toString() === 'ann');
+      expect(ann.map((r) => r.value?.toString() ?? null)).toEqual(['v1', null, 'v3']);
+      expect(ann.every((r) => r.partition === partitionForKey('ann', 3))).toBe(true);
+      const tombstone = ann[1];
+      expect(tombstone.value).toBeNull();
+      expect(Object.fromEntries(Object.entries(tombstone.headers).map(([k, v]) => [k, v.toString()]))).toEqual({
+        version: '2',
+        'updated-at': '2024-01-01T00:00:00.000Z',
+      });
+      expect(collector.records).toHaveLength(4);
+    });
+
     it('gives every consumer group every record', async () => {
       const topic = topicSpec(2);
       const { bus, subscriber } = await setUp(topic);

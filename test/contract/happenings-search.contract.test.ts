@@ -60,8 +60,8 @@ const decoded = (records: readonly OutgoingRecord[]): DecodedRecord<HappeningCha
     timestamp: Date.now(),
     key: record.key,
     headers: {},
-    value: JSON.parse(record.value) as HappeningChange,
-    rawValue: Buffer.from(record.value).toString('base64'),
+    value: JSON.parse(record.value ?? 'null') as HappeningChange,
+    rawValue: Buffer.from(record.value ?? '').toString('base64'),
   }));
 
 let client: Client;

@@ -85,7 +85,7 @@ describe('app event batches', () => {
       ],
     });
     expect(records.map((r) => r.key)).toEqual([appEventKey('game', 'user-7'), 'game/user-8']);
-    const values = records.map((r) => JSON.parse(r.value) as AppEventRecord);
+    const values = records.map((r) => JSON.parse(r.value ?? 'null') as AppEventRecord);
     expect(values[0]).toEqual({
       app_id: 'game',
       event_id: 'evt-1',

@@ -1,7 +1,7 @@
 import type { MSKEvent } from 'aws-lambda';
 import { z } from 'zod';
 import type { ConsumedRecord } from '../../lambdas/platform/bus/event-bus';
-import { decodeRecords } from '../../lambdas/platform/kafka/decode';
+import { decodeRecords, isTombstone } from '../../lambdas/platform/kafka/decode';
 import { toMskEvent } from '../../lambdas/platform/kafka/msk-event';
 import sample from '../fixtures/msk-sample-event.json';
 
@@ -89,5 +89,43 @@ describe('decodeRecords (Powertools kafka underneath)', () => {
     const event = toMskEvent([{ ...consumed(1, 'x'), value: null }], source);
     const [result] = await decodeRecords(event, Tag);
     expect(result).toMatchObject({ ok: false, reason: 'record has no value', record: { offset: 1, rawValue: null } });
+  });
+});
+
+describe('decodeRecords with tombstones asked for', () => {
+  it('hands a record without a value on as a tombstone with its key and headers, in order with the rest', async () => {
+    const tombstone = { ...consumed(2, 'x'), value: null, headers: { version: Buffer.from('42') } };
+    const event = toMskEvent([consumed(1, JSON.stringify({ cookie: 'c1', action: 'VIEW', price: 1 })), tombstone], source);
+    const results = await decodeRecords(event, Tag, { tombstones: true });
+    expect(results.map((r) => r.ok)).toEqual([true, true]);
+    const [first, second] = results;
+    if (!first.ok || !second.ok) throw new Error('unexpected results');
+    expect(isTombstone(first.record)).toBe(false);
+    expect(isTombstone(second.record)).toBe(true);
+    expect(second.record).toEqual({
+      topic: 'tracking.user-tags',
+      partition: 2,
+      offset: 2,
+      timestamp: 1_700_000_000_002,
+      key: 'cookie-1',
+      headers: { version: '42' },
+      value: null,
+      rawValue: null,
+    });
+  });
+
+  it('reads `value: null` in the event as a tombstone too (Lambda may send either shape)', async () => {
+    const event = toMskEvent([consumed(3, 'x')], source);
+    const [record] = Object.values(event.records)[0];
+    (record as unknown as { value: null }).value = null;
+    const [result] = await decodeRecords(event, Tag, { tombstones: true });
+    expect(result).toMatchObject({ ok: true, record: { offset: 3, key: 'cookie-1', value: null, rawValue: null } });
+  });
+
+  it('still calls a tombstone without a key poison, and values that fail the schema too', async () => {
+    const event = toMskEvent([{ ...consumed(4, 'x'), key: null, value: null }, consumed(5, '{"cookie":1}')], source);
+    const results = await decodeRecords(event, Tag, { tombstones: true });
+    expect(results[0]).toMatchObject({ ok: false, reason: 'tombstone has no key', record: { offset: 4, rawValue: null } });
+    expect(results[1]).toMatchObject({ ok: false, record: { offset: 5 } });
   });
 });

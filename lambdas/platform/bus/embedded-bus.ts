@@ -28,7 +28,8 @@ export interface EmbeddedBusOptions {
 
 interface StoredRecord {
   readonly key: Buffer;
-  readonly value: Buffer;
+  /** Null: a tombstone. */
+  readonly value: Buffer | null;
   readonly headers: Readonly<Record<string, Buffer>>;
   readonly timestamp: number;
 }
@@ -68,7 +69,7 @@ const IDLE_POLL_MS = 1_000;
 const partitionKey = (topic: string, partition: number) => `${topic}/${partition}`;
 
 function recordBytes(r: OutgoingRecord): number {
-  let bytes = Buffer.byteLength(r.key) + Buffer.byteLength(r.value);
+  let bytes = Buffer.byteLength(r.key) + (r.value === null ? 0 : Buffer.byteLength(r.value));
   for (const [name, value] of Object.entries(r.headers ?? {})) bytes += Buffer.byteLength(name) + Buffer.byteLength(value);
   return bytes;
 }
@@ -127,7 +128,8 @@ export class EmbeddedBus implements EventBus, TopicSubscriber {
     const maxBytes = this.options.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES;
     // Validate everything first: a rejected publish stores nothing.
     for (const r of records) {
-      if (typeof r.key !== 'string' || typeof r.value !== 'string') throw new Error('record key and value must be strings');
+      if (typeof r.key !== 'string' || (typeof r.value !== 'string' && r.value !== null))
+        throw new Error('record key must be a string and its value a string or null (a tombstone)');
       const bytes = recordBytes(r);
       if (bytes > maxBytes) throw new Error(`record of ${bytes} bytes is larger than the ${maxBytes} bytes a broker accepts`);
     }
@@ -136,7 +138,8 @@ export class EmbeddedBus implements EventBus, TopicSubscriber {
       const partition = log.partitions[partitionForKey(r.key, log.partitions.length)];
       const headers: Record<string, Buffer> = {};
       for (const [name, value] of Object.entries(r.headers ?? {})) headers[name] = Buffer.from(value, 'utf8');
-      partition.records.push({ key: Buffer.from(r.key, 'utf8'), value: Buffer.from(r.value, 'utf8'), headers, timestamp });
+      const value = r.value === null ? null : Buffer.from(r.value, 'utf8');
+      partition.records.push({ key: Buffer.from(r.key, 'utf8'), value, headers, timestamp });
     }
     this.expire(log);
     for (const subscription of this.subscriptions) if (subscription.topic === topic) subscription.wake();
@@ -303,7 +306,7 @@ function toConsumedRecord(topic: string, partition: number, offset: number, r: S
     offset: String(offset),
     timestamp: r.timestamp,
     key: Buffer.from(r.key),
-    value: Buffer.from(r.value),
+    value: r.value === null ? null : Buffer.from(r.value),
     headers,
   };
 }

@@ -1,7 +1,12 @@
-/** A record to publish: the key picks the partition (same key, same partition, same order). */
+/**
+ * A record to publish: the key picks the partition (same key, same partition, same order).
+ * A null value is a tombstone (Kafka's "this key is deleted"); its headers may say more (e.g. a
+ * version). Consumers see it as a record whose value is null, and only a consumer that opted in
+ * (topicConsumer's `tombstones`) gets it: to the others it is a record that can't be processed.
+ */
 export interface OutgoingRecord {
   readonly key: string;
-  readonly value: string;
+  readonly value: string | null;
   readonly headers?: Readonly<Record<string, string>>;
 }
 

@@ -77,6 +77,7 @@ export class KafkaEventBus implements EventBus {
   async publish(topic: string, records: readonly OutgoingRecord[]): Promise<void> {
     if (this.closed) throw new Error('the event bus is closed');
     if (records.length === 0) return;
+    // A null value goes out as a tombstone (kafkajs sends null values as such).
     const messages = records.map((r) => ({ key: r.key, value: r.value, headers: r.headers ? { ...r.headers } : undefined }));
     await new Promise<void>((resolve, reject) => {
       this.queue.push({ topic, messages, resolve, reject });

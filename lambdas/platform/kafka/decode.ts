@@ -34,6 +34,32 @@ export interface DecodedRecord<T> extends RecordMeta {
   readonly rawValue: string;
 }
 
+/**
+ * A tombstone: a record whose value is null (Kafka's "this key is deleted"), handed to consumers
+ * that asked for them (`{ tombstones: true }`). Its key is always there; its headers carry what
+ * the producer added (e.g. a version). Tell it from a decoded record with `isTombstone`.
+ */
+export interface TombstoneRecord extends RecordMeta {
+  readonly key: string;
+  readonly value: null;
+  readonly rawValue: null;
+}
+
+/** What a tombstone-accepting consumer is handed: decoded records and tombstones, in log order. */
+export type RecordOrTombstone<T> = DecodedRecord<T> | TombstoneRecord;
+
+export function isTombstone<T>(record: RecordOrTombstone<T>): record is TombstoneRecord {
+  return record.rawValue === null;
+}
+
+export interface DecodeOptions {
+  /**
+   * Hand records without a value (tombstones) on as `TombstoneRecord`s instead of calling them
+   * poison ("record has no value"). A tombstone without a key is still poison: it deletes nothing.
+   */
+  readonly tombstones?: boolean;
+}
+
 /** A record that can never be processed, with what a dead-letter entry needs. */
 export interface PoisonRecord extends RecordMeta {
   /** The value exactly as received (base64), or null when the record had none. */
@@ -42,6 +68,11 @@ export interface PoisonRecord extends RecordMeta {
 
 export type DecodeResult<T> =
   | { readonly ok: true; readonly record: DecodedRecord<T> }
+  | { readonly ok: false; readonly record: PoisonRecord; readonly reason: string };
+
+/** With `{ tombstones: true }`: a good result may be a tombstone. */
+export type DecodeResultWithTombstones<T> =
+  | { readonly ok: true; readonly record: RecordOrTombstone<T> }
   | { readonly ok: false; readonly record: PoisonRecord; readonly reason: string };
 
 interface Issue {
@@ -90,17 +121,33 @@ const collectRecords = <T>(schema: ZodType<T>) =>
  * Decodes every record of an `aws:kafka` event: keys as UTF-8 text, values as JSON checked
  * against `schema`. The results keep the event's order (per topic-partition, by offset); each is
  * either the decoded record or the record's metadata with the reason it can't be processed.
+ * A record without a value (the event leaves `value` out or sends null) is poison unless
+ * `options.tombstones` asks for tombstones.
  */
-export async function decodeRecords<T>(event: MSKEvent, schema: ZodType<T>): Promise<DecodeResult<T>[]> {
+export async function decodeRecords<T>(event: MSKEvent, schema: ZodType<T>): Promise<DecodeResult<T>[]>;
+export async function decodeRecords<T>(
+  event: MSKEvent,
+  schema: ZodType<T>,
+  options: DecodeOptions,
+): Promise<DecodeResultWithTombstones<T>[]>;
+export async function decodeRecords<T>(
+  event: MSKEvent,
+  schema: ZodType<T>,
+  options: DecodeOptions = {},
+): Promise<DecodeResultWithTombstones<T>[]> {
   // The wrapped handler never reads the Lambda context: none is needed to decode.
   const records = (await collectRecords(schema)(event as unknown as PowertoolsMskEvent, {} as Context)) as ConsumerRecord<
     string,
     T
   >[];
-  return records.map((record): DecodeResult<T> => {
+  return records.map((record): DecodeResultWithTombstones<T> => {
     const meta = metaOf(record as ConsumerRecord<unknown, unknown>);
     const rawValue = record.originalValue ?? null;
-    if (rawValue === null) return { ok: false, record: { ...meta, rawValue }, reason: 'record has no value' };
+    if (rawValue === null) {
+      if (!options.tombstones) return { ok: false, record: { ...meta, rawValue }, reason: 'record has no value' };
+      if (meta.key === null) return { ok: false, record: { ...meta, rawValue }, reason: 'tombstone has no key' };
+      return { ok: true, record: { ...meta, key: meta.key, value: null, rawValue } };
+    }
     try {
       const value = record.value;
       return { ok: true, record: { ...meta, value, rawValue } };

@@ -27,7 +27,8 @@ export function toMskRecord(record: ConsumedRecord): MSKRecord {
     offset: Number(record.offset),
     timestamp: record.timestamp,
     timestampType: 'CREATE_TIME' as const,
-    // A null key or value is left out, as Lambda does; ours always have both.
+    // A null key or value (a tombstone) is left out, as Lambda does (it may also send `value: null`;
+    // decode.ts reads both as "no value").
     ...(record.key === null ? {} : { key: record.key.toString('base64') }),
     ...(record.value === null ? {} : { value: record.value.toString('base64') }),
     headers: Object.entries(record.headers).map(([name, value]) => ({ [name]: [...value] })),
