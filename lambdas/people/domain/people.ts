@@ -1,0 +1,262 @@
+/**
+ * People: profile writes through the `people` topic, reads along a configured path of stores, and
+ * search by name. The functions the HTTP handlers and the web pages call.
+ *
+ * Write path: a write gets a version that orders it (`versionAt`), is produced to `people`
+ * (key = username; a delete is a tombstone), and is answered once Kafka acknowledged it. Then the
+ * writer's cache entry is written through (only if newer), so the writer reads its own write at
+ * once while the two sinks (search-sink, sql-sink) catch up. The cache failing after the ack does
+ * not fail the write: it is durable, only read-your-writes is lost for that write (logged, counted).
+ *
+ * Read path: the stores of `readPath` in order (default cache, search, sql). A store that is down
+ * (`Unavailable`; for the cache any failure) is skipped, logged and counted (`PeopleReadsDegraded`).
+ * The first store that knows the username answers (a tombstone is a 404); an answer from search or
+ * sql fills the cache (only if newer). When no store could answer at all, the read is a 503; when
+ * the stores that answered do not know the username, a 404.
+ */
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { EventBus, OutgoingRecord } from '../../platform/bus/event-bus';
+import type { Clock } from '../../platform/clock/clock';
+import { DomainError, InvalidInput, NotFound, Unavailable } from '../../platform/errors';
+import { logger, metrics } from '../../platform/observability';
+import type { SearchIndex } from '../../platform/search/search-index';
+import { peopleTopic } from '../topics';
+import { type PersonSummary, type Profile, type ProfileFields, profileFieldsOf, profileFieldsSchema } from './profile';
+import { findInIndex, personInIndex } from './projection';
+import { DEFAULT_LIMIT, decodeCursor, encodeCursor, MAX_LIMIT, searchWordsOf } from './search';
+import { type PeopleStore, type PersonVersion, profileOfVersion } from './store';
+
+/** The stores a read may ask, in the order EVENTLINE_PEOPLE_READ_PATH names them. */
+export type ReadStore = 'cache' | 'search' | 'sql';
+export const READ_STORES: readonly ReadStore[] = ['cache', 'search', 'sql'];
+export const DEFAULT_READ_PATH: readonly ReadStore[] = ['cache', 'search', 'sql'];
+
+/** The cache as people use it: versioned entries, written only when newer (platform Cache). */
+export interface VersionedCache {
+  putIfNewer(key: string, version: number, value: string, ttlSeconds: number): Promise<boolean>;
+  getVersioned(key: string): Promise<{ readonly version: number; readonly value: string } | undefined>;
+}
+
+/**
+ * What the people functions talk to. Stores are reached lazily (a GET never opens Kafka, a write
+ * never opens OpenSearch), and a store that cannot even be opened counts as down.
+ */
+export interface PeoplePorts {
+  readonly bus: () => Promise<EventBus>;
+  readonly cache: () => Promise<VersionedCache>;
+  readonly search: () => Promise<SearchIndex>;
+  readonly store: () => Promise<PeopleStore>;
+  readonly clock: Clock;
+  /** Where reads look, in order; a search by name uses its `search` and `sql` (in that order). */
+  readonly readPath: readonly ReadStore[];
+  /** [0, 1): the random part of a version (tests pin it). */
+  readonly random?: () => number;
+}
+
+/** A write's answer: the version it was given (202). */
+export interface WriteAnswer {
+  readonly username: string;
+  readonly version: number;
+}
+
+/** How long a cache entry lives (an entry only speeds reads up; the stores hold the truth). */
+export const CACHE_TTL_SECONDS = 10 * 60;
+
+export function cacheKeyOf(username: string): string {
+  return `people:profile:${username}`;
+}
+
+/**
+ * The version of a write at `now`: microseconds since the epoch with a random last three digits
+ * (below 2^53, so exact in JSON, Lua and OpenSearch's external versions). Writes of one username
+ * are ordered by it; two writes in the same millisecond are ordered at random, which is as good as
+ * any order for writes that raced.
+ */
+export function versionAt(now: Date, random: () => number = Math.random): number {
+  return now.getTime() * 1000 + Math.min(999, Math.floor(random() * 1000));
+}
+
+/** Validates a profile form or body (what the web pages receive): the fields, or InvalidInput naming each problem. */
+export function parseProfileFields(input: unknown): ProfileFields {
+  const parsed = profileFieldsSchema.safeParse(input);
+  if (parsed.success) return parsed.data;
+  const problems = parsed.error.issues.map((issue) => ({
+    path: ['body', ...issue.path.map(String)].join('.'),
+    message: issue.message,
+  }));
+  throw new InvalidInput(`the profile is not valid: ${problems.map((p) => p.path).join(', ')}`, problems);
+}
+
+/** The value of a write on the `people` topic. */
+export interface PersonRecordValue {
+  readonly username: string;
+  readonly version: number;
+  readonly updatedAt: string;
+  readonly profile: ProfileFields;
+}
+
+/** The Kafka record of a version: a write's JSON value, or a tombstone (null) for a delete. */
+export function recordOf(person: PersonVersion): OutgoingRecord {
+  const headers = { version: String(person.version), 'updated-at': person.updatedAt };
+  if (person.deleted) return { key: person.username, value: null, headers };
+  const value: PersonRecordValue = {
+    username: person.username,
+    version: person.version,
+    updatedAt: person.updatedAt,
+    profile: person.fields,
+  };
+  return { key: person.username, value: JSON.stringify(value), headers };
+}
+
+/** Saves `fields` (validated by profileFieldsSchema) as the profile of `username`. */
+export async function saveProfile(ports: PeoplePorts, username: string, fields: ProfileFields): Promise<WriteAnswer> {
+  const now = ports.clock.now();
+  return write(ports, {
+    username,
+    version: versionAt(now, ports.random),
+    updatedAt: now.toISOString(),
+    deleted: false,
+    fields: profileFieldsOf(fields),
+  });
+}
+
+/**
+ * Deletes the profile of `username` (a tombstone on the topic). Deleting a profile that does not
+ * exist is not an error: the tombstone makes sure of the outcome (and the account-deletion
+ * consumer deletes without asking).
+ */
+export async function deleteProfile(ports: PeoplePorts, username: string): Promise<WriteAnswer> {
+  const now = ports.clock.now();
+  return write(ports, { username, version: versionAt(now, ports.random), updatedAt: now.toISOString(), deleted: true });
+}
+
+async function write(ports: PeoplePorts, person: PersonVersion): Promise<WriteAnswer> {
+  await (await ports.bus()).publish(peopleTopic.name, [recordOf(person)]);
+  if (ports.readPath.includes('cache')) {
+    try {
+      await fillCache(ports, person);
+    } catch (error) {
+      // The write is durable (Kafka acknowledged it); only the writer's immediate read may be older.
+      logger.warn('profile written, but its cache entry could not be written', {
+        username: person.username,
+        reason: (error as Error).message,
+      });
+      metrics.addMetric('PeopleCacheWriteFailures', MetricUnit.Count, 1);
+    }
+  }
+  return { username: person.username, version: person.version };
+}
+
+async function fillCache(ports: PeoplePorts, person: PersonVersion): Promise<void> {
+  await (await ports.cache()).putIfNewer(cacheKeyOf(person.username), person.version, JSON.stringify(person), CACHE_TTL_SECONDS);
+}
+
+/** A profile and the store that answered it. */
+export interface ReadAnswer {
+  readonly profile: Profile;
+  readonly from: ReadStore;
+}
+
+/** The profile of `username` along the read path; NotFound when none (or deleted), Unavailable when no store could answer. */
+export async function readProfile(ports: PeoplePorts, username: string): Promise<ReadAnswer> {
+  let answered = false;
+  let lastFailure: unknown;
+  for (const store of ports.readPath) {
+    let found: PersonVersion | undefined;
+    try {
+      found = await readFrom(ports, store, username);
+    } catch (error) {
+      if (store !== 'cache' && !isUnavailable(error)) throw error;
+      degraded(store, 'read', error);
+      lastFailure = error;
+      continue;
+    }
+    if (store !== 'cache') answered = true;
+    if (!found) continue;
+    if (store !== 'cache' && ports.readPath.includes('cache')) {
+      await fillCache(ports, found).catch((error: unknown) => degraded('cache', 'fill', error));
+    }
+    metrics.addMetric(`PeopleReadFrom${capitalized(store)}`, MetricUnit.Count, 1);
+    if (found.deleted) throw new NotFound(`no profile of ${username}`);
+    return { profile: profileOfVersion(found), from: store };
+  }
+  if (!answered) throw unavailableAll(lastFailure);
+  throw new NotFound(`no profile of ${username}`);
+}
+
+async function readFrom(ports: PeoplePorts, store: ReadStore, username: string): Promise<PersonVersion | undefined> {
+  switch (store) {
+    case 'cache': {
+      const entry = await (await ports.cache()).getVersioned(cacheKeyOf(username));
+      return entry ? (JSON.parse(entry.value) as PersonVersion) : undefined;
+    }
+    case 'search':
+      return personInIndex(await ports.search(), username);
+    case 'sql':
+      return (await ports.store()).get(username);
+  }
+}
+
+/** A page of people found by name, the cursor of the next page, and the store that answered. */
+export interface SearchAnswer {
+  readonly items: readonly PersonSummary[];
+  readonly next?: string;
+  readonly from: 'search' | 'sql';
+}
+
+export interface PeopleQuery {
+  /** Words of names (first, last, username); without it (or without any letter or digit), everyone by name. */
+  readonly q?: string;
+  readonly limit?: number;
+  /** The `next` of the previous page of the same `q`. */
+  readonly cursor?: string;
+}
+
+/**
+ * Finds people by name: from the search index (prefix as you type, typo-tolerant, by relevance)
+ * or, when the index is down or not on the read path, from MySQL (each word begins a word of a
+ * name, ordered by name). Pages are `limit` long (1..50, default 20); `next` continues the same query.
+ */
+export async function searchPeople(ports: PeoplePorts, query: PeopleQuery): Promise<SearchAnswer> {
+  const limit = query.limit ?? DEFAULT_LIMIT;
+  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT) {
+    throw new InvalidInput('limit is out of range', [{ path: 'query.limit', message: `must be 1 to ${MAX_LIMIT}` }]);
+  }
+  const text = searchWordsOf(query.q ?? '');
+  const offset = query.cursor === undefined ? 0 : decodeCursor(text, query.cursor);
+  if (typeof offset === 'string') throw new InvalidInput('the cursor is not valid', [{ path: 'query.cursor', message: offset }]);
+  const path = ports.readPath.filter((store): store is 'search' | 'sql' => store !== 'cache');
+  let lastFailure: unknown;
+  for (const store of path.length > 0 ? path : (['search', 'sql'] as const)) {
+    try {
+      const page =
+        store === 'search'
+          ? await findInIndex(await ports.search(), { text, offset, limit })
+          : await (await ports.store()).findByName({ words: text.words, offset, limit });
+      const next = page.more ? encodeCursor(text, offset + limit) : undefined;
+      return { items: page.items, from: store, ...(next !== undefined && { next }) };
+    } catch (error) {
+      if (!isUnavailable(error)) throw error;
+      degraded(store, 'search', error);
+      lastFailure = error;
+    }
+  }
+  throw unavailableAll(lastFailure);
+}
+
+function isUnavailable(error: unknown): boolean {
+  return error instanceof DomainError && error.kind === 'unavailable';
+}
+
+function degraded(store: ReadStore, what: 'read' | 'fill' | 'search', error: unknown): void {
+  logger.warn(`people ${what}: the ${store} store is unavailable, skipped`, { store, reason: (error as Error)?.message });
+  metrics.addMetric('PeopleReadsDegraded', MetricUnit.Count, 1);
+}
+
+function unavailableAll(cause: unknown): Unavailable {
+  return new Unavailable('no profile store is available, retry shortly', { cause, retryAfterSeconds: 2 });
+}
+
+function capitalized(store: ReadStore): string {
+  return store.charAt(0).toUpperCase() + store.slice(1);
+}
