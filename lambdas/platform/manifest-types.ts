@@ -93,6 +93,13 @@ export interface HttpRouteSpec<B = unknown, Q = unknown, P = unknown> {
   readonly pathParameters?: ZodType<P>;
   /** The success answers by status code. */
   readonly responses?: Readonly<Record<number, ResponseSpec>>;
+  /**
+   * A web page or one of its assets rather than an API operation: it answers `contentType`
+   * (default text/html) and its refusals are HTML pages, not problem+json. `form` names the
+   * fields of an `application/x-www-form-urlencoded` body (read with platform/http/form.ts;
+   * documented in OpenAPI), since a page validates its form itself to show errors beside fields.
+   */
+  readonly page?: { readonly contentType?: string; readonly form?: ZodType };
 }
 
 /**

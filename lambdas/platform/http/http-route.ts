@@ -14,6 +14,14 @@ import { parseJsonBody, rawBodyOf, refuseIllFormedText, validate } from './reque
 
 export type HttpResponse = APIGatewayProxyStructuredResultV2;
 
+export interface RouteOptions {
+  /**
+   * How a refusal or failure is answered (default: the problem as application/problem+json).
+   * Web pages answer an HTML page instead (same status, same headers such as Retry-After).
+   */
+  readonly problemResponse?: (problem: HttpProblem) => HttpResponse;
+}
+
 export interface RouteInput<B, Q, P> {
   readonly body: B;
   readonly query: Q;
@@ -46,8 +54,10 @@ export const LAMBDA_RESPONSE_LIMIT_BYTES = 6 * 1024 * 1024;
 export function httpRoute<B = undefined, Q = undefined, P = undefined>(
   route: RouteContract<B, Q, P>,
   handle: (input: RouteInput<B, Q, P>) => Promise<HttpResponse>,
+  options: RouteOptions = {},
 ) {
   const maxBodyBytes = route.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  const answer = options.problemResponse ?? ((problem: HttpProblem) => problem.toResponse());
   const run = async (event: APIGatewayProxyEventV2, context: Context): Promise<HttpResponse> => {
     try {
       const input = readInput(route, event, maxBodyBytes);
@@ -55,7 +65,7 @@ export function httpRoute<B = undefined, Q = undefined, P = undefined>(
       if (route.access && !allowed(route.access, event, principal, input.path)) throw Problems.forbidden(route.access.denied);
       return counted(route.operation, fitting(await handle({ ...input, principal, event, context })));
     } catch (error) {
-      return counted(route.operation, problemFor(error, route.operation));
+      return counted(route.operation, answer(problemFor(error, route.operation)));
     }
   };
   return middy(run)
@@ -135,15 +145,15 @@ function fitting(response: HttpResponse): HttpResponse {
   return Problems.responseTooLarge().toResponse();
 }
 
-function problemFor(error: unknown, operation: string): HttpResponse {
+function problemFor(error: unknown, operation: string): HttpProblem {
   const problem = error instanceof HttpProblem ? error : error instanceof DomainError ? problemOfDomainError(error) : undefined;
   if (problem) {
     if (problem.status >= 500) logger.error(`${operation} failed`, { problem: problem.slug, detail: problem.detail, error });
     else logger.info(`${operation} rejected`, { problem: problem.slug, status: problem.status });
-    return problem.toResponse();
+    return problem;
   }
   logger.error(`${operation} failed unexpectedly`, error as Error);
-  return Problems.internal().toResponse();
+  return Problems.internal();
 }
 
 export function json(statusCode: number, value: unknown): HttpResponse {
@@ -169,8 +179,9 @@ export interface RouteBinding {
 export function on<B, Q, P>(
   route: RouteContract<B, Q, P>,
   handle: (input: RouteInput<B, Q, P>) => Promise<HttpResponse>,
+  options?: RouteOptions,
 ): RouteBinding {
-  return { routeKey: `${route.method} ${route.path}`, handler: httpRoute(route, handle) };
+  return { routeKey: `${route.method} ${route.path}`, handler: httpRoute(route, handle, options) };
 }
 
 /**

@@ -13,6 +13,7 @@ import {
   routesOf,
   USER_POOL_AUTHORIZER,
 } from '../manifest-types';
+import { FORM_MEDIA_TYPE } from './form';
 import { PROBLEM_LIMITS } from './problem';
 import { parameterValues } from './query';
 
@@ -119,28 +120,44 @@ function pathParameters(route: HttpRouteSpec): Json[] {
   }));
 }
 
-function problemResponse(description: string): Json {
-  return { description, content: { 'application/problem+json': { schema: PROBLEM_REF } } };
-}
+const HTML_TEXT = { type: 'string', description: 'an HTML page' };
 
 function responses(route: HttpRouteSpec): Json {
+  // A web page's refusals are HTML pages saying the same in words.
+  const problemResponse = (description: string): Json => ({
+    description,
+    content: route.page ? { 'text/html': { schema: HTML_TEXT } } : { 'application/problem+json': { schema: PROBLEM_REF } },
+  });
   const answers: Json = {};
   for (const [status, response] of Object.entries(route.responses ?? {})) {
     answers[status] = {
       description: response.description,
-      ...(response.body ? { content: { 'application/json': { schema: jsonSchema(response.body, 'output') } } } : {}),
+      ...(route.page && Number(status) < 300
+        ? { content: { [route.page.contentType ?? 'text/html']: { schema: { type: 'string' } } } }
+        : response.body
+          ? { content: { 'application/json': { schema: jsonSchema(response.body, 'output') } } }
+          : {}),
     };
   }
   answers['400'] = problemResponse('the request is not valid (each field named in `errors`)');
   if (route.authorizer) answers['401'] = { description: 'no or wrong credentials (API Gateway: `{"message": ...}`)' };
   if (route.access) answers['403'] = problemResponse(route.access.denied);
-  if (route.body) {
+  if (route.body || route.page?.form) {
     answers['413'] = problemResponse(`the body is over ${route.maxBodyBytes ?? 64 * 1024} bytes`);
-    answers['415'] = problemResponse('the body is not application/json');
+    answers['415'] = problemResponse(`the body is not ${route.page?.form ? FORM_MEDIA_TYPE : 'application/json'}`);
   }
   answers['500'] = problemResponse('an unexpected error, logged');
   answers['503'] = problemResponse('a dependency could not take the request; retry after `Retry-After` seconds');
   return answers;
+}
+
+function requestBody(route: HttpRouteSpec): Json {
+  if (route.body)
+    return { requestBody: { required: true, content: { 'application/json': { schema: jsonSchema(route.body, 'input') } } } };
+  if (route.page?.form) {
+    return { requestBody: { required: true, content: { [FORM_MEDIA_TYPE]: { schema: jsonSchema(route.page.form, 'input') } } } };
+  }
+  return {};
 }
 
 /** `$request.header.x-api-key` → an apiKey scheme in that header, named after the authorizer. */
@@ -163,9 +180,7 @@ export function openApiDocument(manifest: Manifest, info: { readonly title: stri
       summary: route.summary,
       tags: [fn.capability],
       parameters: [...pathParameters(route), ...queryParameters(route)],
-      ...(route.body
-        ? { requestBody: { required: true, content: { 'application/json': { schema: jsonSchema(route.body, 'input') } } } }
-        : {}),
+      ...requestBody(route),
       responses: responses(route),
       ...(route.authorizer ? { security: [{ [route.authorizer]: [] }] } : {}),
     };

@@ -16,7 +16,11 @@ export interface Principal {
 export function principalOf(event: APIGatewayProxyEventV2): Principal | undefined {
   const claims = (event.requestContext as { authorizer?: { jwt?: { claims?: Record<string, unknown> } } }).authorizer?.jwt
     ?.claims;
-  if (!claims) return undefined;
+  return claims ? principalOfClaims(claims) : undefined;
+}
+
+/** The user a pool access token's claims name (as verified JSON, or as API Gateway's strings). */
+export function principalOfClaims(claims: Readonly<Record<string, unknown>>): Principal | undefined {
   const username = claims.username ?? claims['cognito:username'];
   const sub = claims.sub;
   if (typeof username !== 'string' || username === '' || typeof sub !== 'string') return undefined;
