@@ -72,6 +72,63 @@ function describeCachePort(name: string, setup: () => Promise<CacheUnderTest>): 
       await expect(cache.increment('k', 0)).rejects.toThrow(RangeError);
     });
 
+    it('putIfNewer stores when absent or older, refuses an equal or older version, and getVersioned reads it', async () => {
+      expect(await cache.getVersioned('person:ann')).toBeUndefined();
+      expect(await cache.putIfNewer('person:ann', 10, '{"v":10}', 60)).toBe(true);
+      expect(await cache.getVersioned('person:ann')).toEqual({ version: 10, value: '{"v":10}' });
+      expect(await cache.putIfNewer('person:ann', 9, 'older', 60)).toBe(false);
+      expect(await cache.putIfNewer('person:ann', 10, 'same', 60)).toBe(false);
+      expect(await cache.getVersioned('person:ann')).toEqual({ version: 10, value: '{"v":10}' });
+      expect(await cache.putIfNewer('person:ann', 11, '', 60)).toBe(true);
+      expect(await cache.getVersioned('person:ann')).toEqual({ version: 11, value: '' });
+      // Versions up to 2^53 - 1 compare exactly (Date.now() * 1000 + n is about 2^50.6).
+      const big = Number.MAX_SAFE_INTEGER - 1;
+      expect(await cache.putIfNewer('person:big', big, 'a', 60)).toBe(true);
+      expect(await cache.putIfNewer('person:big', big, 'b', 60)).toBe(false);
+      expect(await cache.putIfNewer('person:big', big + 1, 'c', 60)).toBe(true);
+      expect(await cache.getVersioned('person:big')).toEqual({ version: Number.MAX_SAFE_INTEGER, value: 'c' });
+      const now = Date.now() * 1000;
+      expect(await cache.putIfNewer('person:now', now + 1, 'x', 60)).toBe(true);
+      expect(await cache.putIfNewer('person:now', now, 'y', 60)).toBe(false);
+    });
+
+    it('putIfNewer: of concurrent writes the highest version wins, whatever their order', async () => {
+      const versions = Array.from({ length: 50 }, (_, i) => 1_700_000_000_000_000 + ((i * 37) % 50));
+      const stored = await Promise.all(versions.map((v) => cache.putIfNewer('person:race', v, `value-${v}`, 60)));
+      const highest = Math.max(...versions);
+      expect(await cache.getVersioned('person:race')).toEqual({ version: highest, value: `value-${highest}` });
+      expect(stored.filter(Boolean).length).toBeGreaterThanOrEqual(1);
+      expect(stored[versions.indexOf(highest)]).toBe(true);
+    });
+
+    it('a versioned entry expires after its TTL, a refused write keeps the TTL, and delete forgets the version', async () => {
+      await cache.putIfNewer('person:ttl', 5, 'five', 1);
+      await subject.elapse(0.5);
+      expect(await cache.putIfNewer('person:ttl', 4, 'four', 60)).toBe(false);
+      expect(await cache.getVersioned('person:ttl')).toEqual({ version: 5, value: 'five' });
+      await subject.elapse(0.7);
+      expect(await cache.getVersioned('person:ttl')).toBeUndefined();
+      expect(await cache.putIfNewer('person:ttl', 1, 'one', 60)).toBe(true);
+      await cache.delete('person:ttl');
+      expect(await cache.getVersioned('person:ttl')).toBeUndefined();
+      expect(await cache.putIfNewer('person:ttl', 0, 'zero', 60)).toBe(true);
+    });
+
+    it('refuses versions that are not integers below 2^53, and a key used both plain and versioned', async () => {
+      for (const bad of [-1, 1.5, Number.NaN, 2 ** 53, Number.POSITIVE_INFINITY]) {
+        await expect(cache.putIfNewer('person:bad', bad, 'v', 60)).rejects.toThrow(RangeError);
+      }
+      await expect(cache.putIfNewer('person:bad', 1, 'v', 0)).rejects.toThrow(RangeError);
+      expect(await cache.getVersioned('person:bad')).toBeUndefined();
+      await cache.set('plain', 'p', 60);
+      await expect(cache.putIfNewer('plain', 1, 'v', 60)).rejects.toThrow(/WRONGTYPE/);
+      await expect(cache.getVersioned('plain')).rejects.toThrow(/WRONGTYPE/);
+      await cache.putIfNewer('versioned', 1, 'v', 60);
+      await expect(cache.get('versioned')).rejects.toThrow(/WRONGTYPE/);
+      await cache.set('versioned', 'plain now', 60); // SET replaces either kind
+      expect(await cache.get('versioned')).toBe('plain now');
+    });
+
     it('refuses a TTL that is not a positive number', async () => {
       await expect(cache.set('k', 'v', 0)).rejects.toThrow(RangeError);
       await expect(cache.set('k', 'v', -1)).rejects.toThrow(RangeError);
@@ -135,6 +192,18 @@ describe('redis cache keys', () => {
       await raw.del(`${prefix}prefixed`);
       raw.disconnect();
       await cache.close();
+    }
+  });
+
+  it('putIfNewer from several connections at once: the highest version wins', async () => {
+    const caches = Array.from({ length: 4 }, () => new RedisCache(new Redis(redisUrl), prefix));
+    try {
+      const versions = Array.from({ length: 200 }, (_, i) => 1_000 + ((i * 73) % 200));
+      await Promise.all(versions.map((v, i) => caches[i % caches.length].putIfNewer('race:many', v, `v${v}`, 30)));
+      expect(await caches[0].getVersioned('race:many')).toEqual({ version: 1_199, value: 'v1199' });
+    } finally {
+      await caches[0].delete('race:many');
+      await Promise.all(caches.map((c) => c.close()));
     }
   });
 

@@ -4,17 +4,39 @@
  */
 import Redis, { Cluster } from 'ioredis';
 import { currentBackend, EnvNames, localServices, parseEndpoint, requiredEnv } from '../config';
-import type { Cache } from './cache';
-import { assertValidTtl } from './ttl';
+import type { Cache, VersionedValue } from './cache';
+import { assertValidTtl, assertValidVersion } from './ttl';
 
 export type RedisClient = Redis | Cluster;
+
+/**
+ * putIfNewer in one step on the server: a versioned entry is a hash {v: version, d: value}.
+ * Lua numbers are doubles, exact for the integers below 2^53 that versions are. A key of another
+ * type fails with WRONGTYPE on HGET, as a plain GET of a versioned key does.
+ */
+const putIfNewerScript = `
+local stored = redis.call('HGET', KEYS[1], 'v')
+if stored and tonumber(stored) >= tonumber(ARGV[1]) then return 0 end
+redis.call('HSET', KEYS[1], 'v', ARGV[1], 'd', ARGV[2])
+redis.call('PEXPIRE', KEYS[1], ARGV[3])
+return 1
+`;
+
+const putIfNewerCommand = 'eventlinePutIfNewer';
+
+type WithPutIfNewer = {
+  [putIfNewerCommand](key: string, version: string, value: string, ttlMs: string): Promise<number>;
+};
 
 export class RedisCache implements Cache {
   /** `keyPrefix` goes in front of every key (default `eventline:`). */
   constructor(
     private readonly client: RedisClient,
     private readonly keyPrefix = 'eventline:',
-  ) {}
+  ) {
+    // ioredis sends EVALSHA and falls back to EVAL once when the server does not know the script.
+    client.defineCommand(putIfNewerCommand, { numberOfKeys: 1, lua: putIfNewerScript });
+  }
 
   async get(key: string): Promise<string | undefined> {
     return (await this.client.get(this.keyPrefix + key)) ?? undefined;
@@ -42,6 +64,25 @@ export class RedisCache implements Cache {
     const failed = results?.find(([error]) => error);
     if (!results || failed) throw failed?.[0] ?? new Error('the counter transaction was discarded');
     return Number(results[0]?.[1]);
+  }
+
+  async putIfNewer(key: string, version: number, value: string, ttlSeconds: number): Promise<boolean> {
+    assertValidTtl(ttlSeconds);
+    assertValidVersion(version);
+    const client = this.client as unknown as WithPutIfNewer;
+    const stored = await client[putIfNewerCommand](
+      this.keyPrefix + key,
+      String(version),
+      value,
+      String(Math.ceil(ttlSeconds * 1000)),
+    );
+    return stored === 1;
+  }
+
+  async getVersioned(key: string): Promise<VersionedValue | undefined> {
+    const [version, value] = await this.client.hmget(this.keyPrefix + key, 'v', 'd');
+    if (version === null || value === null) return undefined;
+    return { version: Number(version), value };
   }
 
   async close(): Promise<void> {
