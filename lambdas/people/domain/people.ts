@@ -130,9 +130,33 @@ export async function deleteProfile(ports: PeoplePorts, username: string): Promi
   return write(ports, { username, version: versionAt(now, ports.random), updatedAt: now.toISOString(), deleted: true });
 }
 
+/**
+ * Deletes the profiles of accounts that were deleted (accounts.events `deleted`): one tombstone
+ * each, in one publish.
+ */
+export async function forgetAccounts(ports: PeoplePorts, usernames: readonly string[]): Promise<void> {
+  const now = ports.clock.now();
+  const tombstones = [...new Set(usernames)].map(
+    (username): PersonVersion => ({
+      username,
+      version: versionAt(now, ports.random),
+      updatedAt: now.toISOString(),
+      deleted: true,
+    }),
+  );
+  await writeAll(ports, tombstones);
+}
+
 async function write(ports: PeoplePorts, person: PersonVersion): Promise<WriteAnswer> {
-  await (await ports.bus()).publish(peopleTopic.name, [recordOf(person)]);
-  if (ports.readPath.includes('cache')) {
+  await writeAll(ports, [person]);
+  return { username: person.username, version: person.version };
+}
+
+async function writeAll(ports: PeoplePorts, people: readonly PersonVersion[]): Promise<void> {
+  if (people.length === 0) return;
+  await (await ports.bus()).publish(peopleTopic.name, people.map(recordOf));
+  if (!ports.readPath.includes('cache')) return;
+  for (const person of people) {
     try {
       await fillCache(ports, person);
     } catch (error) {
@@ -144,7 +168,6 @@ async function write(ports: PeoplePorts, person: PersonVersion): Promise<WriteAn
       metrics.addMetric('PeopleCacheWriteFailures', MetricUnit.Count, 1);
     }
   }
-  return { username: person.username, version: person.version };
 }
 
 async function fillCache(ports: PeoplePorts, person: PersonVersion): Promise<void> {
