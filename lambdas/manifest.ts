@@ -2,6 +2,7 @@ import path from 'node:path';
 import { accountsManifest } from './accounts/manifest';
 import { happeningsManifest } from './happenings/manifest';
 import { mailManifest } from './mail/manifest';
+import { peopleManifest } from './people/manifest';
 import { platformDeclarations } from './platform/declarations';
 import { composeManifest } from './platform/manifest-types';
 import type { MigrationSource } from './platform/sql/migrate';
@@ -20,6 +21,7 @@ export const manifest = composeManifest(platformDeclarations, [
   accountsManifest,
   happeningsManifest,
   remindersManifest,
+  peopleManifest,
 ]);
 
 /** The manifest's migration folders as absolute paths, for what runs from source (scripts, tests, `npm start`). */
