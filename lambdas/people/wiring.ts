@@ -3,7 +3,7 @@ import { sqlPool } from '../platform/sql/pool';
 import { platform } from '../platform/wiring';
 import { InMemoryPeopleStore } from './adapters/in-memory-people-store';
 import { MySqlPeopleStore } from './adapters/mysql-people-store';
-import { DEFAULT_READ_PATH, type PeoplePorts, READ_STORES, type ReadStore, type VersionedCache } from './domain/people';
+import { DEFAULT_READ_PATH, type PeoplePorts, READ_STORES, type ReadStore } from './domain/people';
 import { peopleIndexDefinition } from './domain/projection';
 import type { PeopleStore } from './domain/store';
 
@@ -54,7 +54,7 @@ export function peopleIndex(): Promise<SearchIndex> {
 export function peoplePorts(): PeoplePorts {
   return {
     bus: () => platform.bus(),
-    cache: () => platform.cache() as Promise<unknown> as Promise<VersionedCache>,
+    cache: () => platform.cache(),
     search: peopleIndex,
     store: async () => peopleStore(),
     clock: platform.clock,

@@ -16,6 +16,7 @@
  */
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { EventBus, OutgoingRecord } from '../../platform/bus/event-bus';
+import type { Cache } from '../../platform/cache/cache';
 import type { Clock } from '../../platform/clock/clock';
 import { DomainError, InvalidInput, NotFound, Unavailable } from '../../platform/errors';
 import { logger, metrics } from '../../platform/observability';
@@ -31,11 +32,8 @@ export type ReadStore = 'cache' | 'search' | 'sql';
 export const READ_STORES: readonly ReadStore[] = ['cache', 'search', 'sql'];
 export const DEFAULT_READ_PATH: readonly ReadStore[] = ['cache', 'search', 'sql'];
 
-/** The cache as people use it: versioned entries, written only when newer (platform Cache). */
-export interface VersionedCache {
-  putIfNewer(key: string, version: number, value: string, ttlSeconds: number): Promise<boolean>;
-  getVersioned(key: string): Promise<{ readonly version: number; readonly value: string } | undefined>;
-}
+/** The cache as people use it: versioned entries, written only when newer. */
+export type VersionedCache = Pick<Cache, 'putIfNewer' | 'getVersioned'>;
 
 /**
  * What the people functions talk to. Stores are reached lazily (a GET never opens Kafka, a write
