@@ -101,6 +101,13 @@ export function birthdayProblem(value: string, now: Date = new Date()): string |
   return undefined;
 }
 
+/** Why `value` is not a country code, or undefined when it is one. */
+export function countryProblem(value: string): string | undefined {
+  if (!/^[A-Z]{2}$/.test(value)) return 'must be an ISO 3166-1 alpha-2 code in upper case, e.g. PL';
+  if (!COUNTRY_CODES.has(value)) return 'is not an assigned ISO 3166-1 country code';
+  return undefined;
+}
+
 /** Why `value` is not a phone number, or undefined when it is one. */
 export function phoneProblem(value: string): string | undefined {
   if (value.length < PHONE_MIN || value.length > PHONE_MAX) return `must be ${PHONE_MIN} to ${PHONE_MAX} characters`;
@@ -148,8 +155,7 @@ export const profileFieldsSchema = z.strictObject({
     .optional(),
   country: z
     .string()
-    .regex(/^[A-Z]{2}$/, 'must be an ISO 3166-1 alpha-2 code in upper case, e.g. PL')
-    .refine((code) => COUNTRY_CODES.has(code), 'is not an assigned ISO 3166-1 country code')
+    .superRefine(problemCheck(countryProblem))
     .optional()
     .meta({ examples: ['PL'] }),
   birthday: z

@@ -28,7 +28,7 @@ import { PROFILE_FIELD_NAMES, type Profile, type ProfileFields, profileFieldsSch
 import { peoplePorts } from '../wiring';
 import { SEARCH_SCRIPT, STYLE_SHEET } from './assets';
 import { problemPage } from './layout';
-import { editPage, FORM_FIELDS, noProfilePage, peoplePage, profilePage, signInPage } from './pages';
+import { editPage, noProfilePage, peoplePage, profilePage, signInPage } from './pages';
 import {
   editPageRoute,
   homePageRoute,
@@ -233,9 +233,15 @@ async function saveEditForm(event: APIGatewayProxyEventV2, username: string, raw
     );
   }
   const values = Object.fromEntries(PROFILE_FIELD_NAMES.map((name) => [name, form[name] ?? '']));
-  const again = (status: number, errors: Partial<Record<keyof ProfileFields, string>>, formProblem?: string) =>
+  const again = (
+    status: number,
+    errors: Partial<Record<keyof ProfileFields, string>>,
+    formProblem?: string,
+    headers: Record<string, string> = {},
+  ) =>
     htmlPage(status, editPage({ username, values, errors, formProblem, creating: false, session: who.session }), {
       cookies: who.cookies,
+      headers,
     });
 
   const parsed = profileFieldsSchema.safeParse(fieldsOfForm(form));
@@ -253,18 +259,12 @@ async function saveEditForm(event: APIGatewayProxyEventV2, username: string, raw
   } catch (error) {
     if (error instanceof DomainError && error.kind === 'unavailable') {
       logger.warn('profile form not saved: the people log is unavailable', { reason: error.message });
-      return {
-        ...again(503, {}, 'Your profile could not be saved just now. Please try again in a moment.'),
-        headers: { ...again(503, {}).headers, 'retry-after': '2' },
-      };
+      return again(503, {}, 'Your profile could not be saved just now. Please try again in a moment.', { 'retry-after': '2' });
     }
     throw error;
   }
   return redirect(`/people/${encodeURIComponent(username)}?saved=1`, { cookies: who.cookies });
 }
-
-// Every label above names a field of the form, so the list of fields and the schema agree.
-void FORM_FIELDS;
 
 export const handler = httpRouter([
   on(homePageRoute, async () => redirect('/people', { status: 302 }), pages),
