@@ -4,6 +4,7 @@ import type { CapabilityManifest, FunctionSpec, KafkaSubscriptionSpec } from '..
 import { peopleIndexDefinition } from './domain/projection';
 import { deleteProfileRoute, getProfileRoute, putProfileRoute, searchPeopleRoute } from './routes';
 import { peopleTopic } from './topics';
+import { peopleWebFunction } from './web/function';
 
 const capability = 'people';
 
@@ -111,6 +112,7 @@ export const peopleFunctions = {
     produces: [peopleTopic.name, deadLetterTopic.name],
     metrics: ['PeopleCacheWriteFailures'],
   },
+  web: peopleWebFunction,
 } satisfies Record<string, FunctionSpec>;
 
 const f = peopleFunctions;
