@@ -20,6 +20,7 @@ export const PEOPLE_INDEX = 'people';
 
 export const peopleIndexDefinition: IndexDefinition = {
   name: PEOPLE_INDEX,
+  alias: true,
   fields: {
     username: 'text',
     firstName: 'text',
@@ -68,7 +69,7 @@ export function indexQueryOf(text: SearchText, offset: number, limit: number): S
             { field: 'username', order: 'asc' as const },
           ],
         }
-      : { text: { query: text.query, fields: [...SEARCHED_FIELDS], fuzzy: true } as SearchQuery['text'] }),
+      : { text: { query: text.query, fields: [...SEARCHED_FIELDS], fuzzy: true } }),
     from: offset,
     // One more, to know whether a page follows.
     size: limit + 1,
