@@ -9,7 +9,8 @@
  *
  * API Gateway answers some requests before any function runs, with its own `{"message": ...}`
  * JSON (no route: 404; an authorizer saying no: 401/403; a body over 10 MB: 413). The local
- * runtime reproduces those, and they are accepted here only in those cases.
+ * runtime reproduces those, and they are accepted here only in those cases. Web pages (documented
+ * as text/html) answer their refusals as HTML pages instead of problem+json.
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -25,6 +26,7 @@ type Operation = {
   parameters: { name: string; in: 'path' | 'query'; required: boolean; schema: { type?: string } }[];
   requestBody?: unknown;
   security?: unknown[];
+  responses?: Record<string, { content?: Record<string, unknown> }>;
 };
 
 let runtime: RunningRuntime;
@@ -139,6 +141,7 @@ describe('every operation under generated malformed input', () => {
     '%s: no 5xx, every 4xx of ours is problem+json',
     async (_label, pathTemplate, method, operation) => {
       const seen = new Map<number, number>();
+      const htmlRefusals = operation.responses?.['400']?.content?.['text/html'] !== undefined;
       await fc.assert(
         fc.asyncProperty(requests(pathTemplate, method.toUpperCase(), operation), async (sent) => {
           const res = await fetch(sent.url, sent.init);
@@ -147,7 +150,9 @@ describe('every operation under generated malformed input', () => {
           const contentType = res.headers.get('content-type') ?? '';
           const where = `${sent.method} ${sent.url.slice(0, 300)} -> ${res.status} ${text.slice(0, 300)}`;
           if (res.status >= 500) throw new Error(`5xx: ${where}`);
-          if (res.status >= 400) {
+          if (res.status >= 400 && htmlRefusals && contentType.startsWith('text/html')) {
+            expect(text.startsWith('<!doctype html>')).toBe(true);
+          } else if (res.status >= 400) {
             const fromGateway = GATEWAY_STATUSES.has(res.status) && typeof JSON.parse(text).message === 'string';
             if (!fromGateway && !contentType.startsWith('application/problem+json'))
               throw new Error(`not problem+json: ${where}`);
