@@ -1,31 +1,9 @@
 /**
- * A real headless Chromium for the browser tests and the screenshots: Debian's `chromium`
- * package (scripts/services/chromium.sh installs it), driven by playwright-core. Each launch gets
- * a fresh, empty profile directory (Playwright creates a temporary user-data-dir per launch and
- * removes it on close), so no cookie or cache survives from one run to the next.
+ * Keyboard helpers for the browser tests (Chromium itself: scripts/chromium.ts).
  */
-import { existsSync } from 'node:fs';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 
-export const CHROMIUM_PATH = '/usr/bin/chromium';
-
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--disable-quic',
-];
-
-export async function launchChromium(): Promise<Browser> {
-  if (!existsSync(CHROMIUM_PATH)) {
-    throw new Error(`${CHROMIUM_PATH} is missing: run \`bash scripts/services/chromium.sh\` (npm run services:up does)`);
-  }
-  return chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS, headless: true });
-}
+export { launchChromium } from '../../scripts/chromium';
 
 /** What has the keyboard focus: its tag, id, name, text (for assertions and failure messages). */
 export async function focused(page: Page): Promise<{ tag: string; id: string; name: string; text: string; href: string }> {

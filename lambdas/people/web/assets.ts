@@ -124,7 +124,7 @@ input[type=text], input[type=email], input[type=tel], input[type=url], input[typ
   display: block; width: 100%; max-width: 32rem; box-sizing: border-box; padding: 0.4rem 0.5rem; border: 2px solid var(--muted); border-radius: 4px; background: #fff; color: var(--text);
 }
 textarea { min-height: 6rem; }
-[aria-invalid=true] { border-color: var(--error); }
+input[aria-invalid=true], select[aria-invalid=true], textarea[aria-invalid=true] { border-color: var(--error); border-width: 3px; }
 .error { color: var(--error); font-weight: 600; margin: 0.25rem 0 0; }
 button, .button { display: inline-block; margin-top: 1.25rem; padding: 0.5rem 1.1rem; border: 2px solid var(--accent); border-radius: 4px; background: var(--accent); color: #fff; cursor: pointer; text-decoration: none; }
 button.link { margin: 0; padding: 0; border: 0; background: none; color: var(--link); text-decoration: underline; }
