@@ -39,6 +39,10 @@ function renamed(index: SearchIndex): SearchIndex {
     aggregate: (n, request) => index.aggregate(name(n), request),
     deleteWhere: (pattern, filters) => index.deleteWhere(name(pattern), filters),
     refresh: (n) => index.refresh(name(n)),
+    createIndex: (n, definition, aliases) => index.createIndex(name(n), definition, aliases?.map(name)),
+    aliasTargets: (n) => index.aliasTargets(name(n)),
+    swapAlias: (alias, swap) => index.swapAlias(name(alias), { add: swap.add?.map(name), remove: swap.remove?.map(name) }),
+    deleteIndex: (n) => index.deleteIndex(name(n)),
     close: () => index.close(),
   };
 }

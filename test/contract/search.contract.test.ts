@@ -80,7 +80,8 @@ function describeSearchIndexPort(adapter: string, open: () => Promise<PortUnderT
 
     afterAll(async () => {
       if (!port) return;
-      for (const name of created) await port.dropIndex(name);
+      // Concrete indices only (a name may have become an alias); an alias goes with its last index.
+      for (const name of created) if ((await index.aliasTargets(name)).join() === name) await index.deleteIndex(name);
       await port.close();
     });
 
@@ -859,6 +860,179 @@ function describeSearchIndexPort(adapter: string, open: () => Promise<PortUnderT
       expect(await index.deleteWhere(`${prefix}-*`, old)).toBe(0);
       expect(await index.deleteWhere(`${prefix}-nothing-*`, old)).toBe(0);
       expect(await index.deleteWhere(`${prefix}-never-created`, old)).toBe(0);
+    });
+
+    describe('aliases', () => {
+      const aliasName = () => `contract-search-${runId}-${adapter}-alias-${++counter}`;
+      /** Remembers concrete indices for the cleanup (an alias goes with its last index). */
+      const track = (...names: string[]) => {
+        created.push(...names);
+      };
+
+      test('ensureIndex with alias: creates <name>-initial behind the alias once; reads and writes go through the alias', async () => {
+        const alias = aliasName();
+        track(`${alias}-initial`);
+        const definition: IndexDefinition = { name: alias, alias: true, fields: { ...peopleFields } };
+        await ensureIndexes(index, [definition]);
+        expect(await index.aliasTargets(alias)).toEqual([`${alias}-initial`]);
+        await ensureIndexes(index, [{ ...definition, fields: { ...peopleFields, nickname: 'keyword' } }]);
+        expect(await index.aliasTargets(alias)).toEqual([`${alias}-initial`]);
+
+        await seed(alias, { p1: { name: 'Ann Alias', country: 'PL' }, p2: { name: 'Bob', nickname: 'bobby' } as Person });
+        expect(await index.get<Person>(alias, 'p1')).toEqual({ name: 'Ann Alias', country: 'PL' });
+        expect(await index.get<Person>(`${alias}-initial`, 'p1')).toEqual({ name: 'Ann Alias', country: 'PL' });
+        expect(ids(await index.search(alias, { text: { query: 'alias', fields: ['name'] } }))).toEqual(['p1']);
+        expect(ids(await index.search(alias, { filters: [{ term: { field: 'nickname', value: 'bobby' } }] }))).toEqual(['p2']);
+        await expect(ensureIndexes(index, [{ ...definition, fields: { ...peopleFields, age: 'keyword' } }])).rejects.toThrow();
+      });
+
+      test('a rebuild: a second index behind a second alias, an atomic swap, the old index deleted', async () => {
+        const alias = aliasName();
+        const rebuild = `${alias}-rebuild`;
+        const fresh = `${alias}-next`;
+        track(`${alias}-initial`, fresh);
+        const definition: IndexDefinition = { name: alias, alias: true, fields: { ...peopleFields } };
+        await ensureIndexes(index, [definition]);
+        await index.bulkUpsert(alias, [{ id: 'p1', version: 5, body: { name: 'Old Ann' } }]);
+        expect(await index.aliasTargets(rebuild)).toEqual([]);
+
+        await index.createIndex(fresh, definition, [rebuild]);
+        expect(await index.aliasTargets(rebuild)).toEqual([fresh]);
+        await expect(index.createIndex(fresh, definition)).rejects.toThrow();
+        await index.bulkUpsert(rebuild, [
+          { id: 'p1', version: 4, body: { name: 'Older Ann' } },
+          { id: 'p2', version: 1, body: { name: 'New Bob' } },
+        ]);
+        // A write to both, as a sink does during a rebuild: external versions decide in each index.
+        for (const target of [alias, rebuild]) await index.bulkUpsert(target, [{ id: 'p1', version: 6, body: { name: 'Ann' } }]);
+        await index.refresh(alias);
+        await index.refresh(rebuild);
+        expect(ids(await index.search(alias, { sort: [{ field: 'name', order: 'asc' }] }))).toEqual(['p1']);
+        expect(ids(await index.search(rebuild, { sort: [{ field: 'name', order: 'asc' }] }))).toEqual(['p1', 'p2']);
+
+        await index.swapAlias(alias, { add: [fresh], remove: [`${alias}-initial`] });
+        expect(await index.aliasTargets(alias)).toEqual([fresh]);
+        await index.swapAlias(rebuild, { remove: [fresh] });
+        expect(await index.aliasTargets(rebuild)).toEqual([]);
+        expect(await index.get<Person>(alias, 'p1')).toEqual({ name: 'Ann' });
+        expect(await index.get<Person>(alias, 'p2')).toEqual({ name: 'New Bob' });
+
+        await expect(index.deleteIndex(alias)).rejects.toThrow(/alias/);
+        await index.deleteIndex(`${alias}-initial`);
+        await index.deleteIndex(`${alias}-initial`); // a missing index is no error
+        expect(await index.aliasTargets(`${alias}-initial`)).toEqual([]);
+        expect(await index.aliasTargets(alias)).toEqual([fresh]);
+      });
+
+      test('an alias over two indices: search reads both, a write through it is refused', async () => {
+        const alias = aliasName();
+        const [a, b] = [`${alias}-a`, `${alias}-b`];
+        track(a, b);
+        const definition: IndexDefinition = { name: alias, fields: { ...peopleFields } };
+        await index.createIndex(a, definition, [alias]);
+        await index.createIndex(b, definition);
+        await seed(a, { p1: { name: 'In A' } });
+        await seed(b, { p2: { name: 'In B' } });
+        await index.swapAlias(alias, { add: [b] });
+        expect(await index.aliasTargets(alias)).toEqual([a, b]);
+        expect(ids(await index.search(alias, { sort: [{ field: 'name', order: 'asc' }] }))).toEqual(['p1', 'p2']);
+        const outcome = await index.bulkUpsert(alias, [{ id: 'p3', body: { name: 'Nowhere' } }]);
+        expect(outcome.written).toEqual([]);
+        expect(outcome.failed).toEqual([{ id: 'p3', reason: expect.stringMatching(/no write index/), retryable: false }]);
+      });
+
+      test('a plain index from before the alias keeps working, and a swap replaces it with the alias', async () => {
+        const alias = aliasName();
+        const fresh = `${alias}-next`;
+        track(alias, fresh);
+        await ensureIndexes(index, [{ name: alias, fields: { ...peopleFields } }]);
+        await seed(alias, { p1: { name: 'Plain' } });
+        const definition: IndexDefinition = { name: alias, alias: true, fields: { ...peopleFields, nickname: 'keyword' } };
+        await ensureIndexes(index, [definition]);
+        expect(await index.aliasTargets(alias)).toEqual([alias]);
+        await seed(alias, { p2: { name: 'Plain Two', nickname: 'two' } as Person });
+        expect(ids(await index.search(alias, { filters: [{ term: { field: 'nickname', value: 'two' } }] }))).toEqual(['p2']);
+
+        await index.createIndex(fresh, definition);
+        await seed(fresh, { p1: { name: 'Plain' }, p2: { name: 'Plain Two' } });
+        await index.swapAlias(alias, { add: [fresh], remove: [alias] });
+        expect(await index.aliasTargets(alias)).toEqual([fresh]);
+        expect(await index.get<Person>(alias, 'p2')).toEqual({ name: 'Plain Two' });
+        await ensureIndexes(index, [definition]);
+        expect(await index.aliasTargets(alias)).toEqual([fresh]);
+      });
+
+      test('search answers throughout a swap', async () => {
+        const alias = aliasName();
+        const fresh = `${alias}-next`;
+        track(`${alias}-initial`, fresh);
+        const definition: IndexDefinition = { name: alias, alias: true, fields: { ...peopleFields } };
+        await ensureIndexes(index, [definition]);
+        await seed(alias, { p1: { name: 'Always' } });
+        await index.createIndex(fresh, definition);
+        await seed(fresh, { p1: { name: 'Always' } });
+        let stop = false;
+        const answers: number[] = [];
+        const reader = (async () => {
+          while (!stop) {
+            answers.push((await index.search(alias, { text: { query: 'always', fields: ['name'] } })).total);
+            // The embedded index answers without I/O: let the timers below run.
+            await new Promise((resolve) => setImmediate(resolve));
+          }
+        })();
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        await index.swapAlias(alias, { add: [fresh], remove: [`${alias}-initial`] });
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        stop = true;
+        await reader;
+        expect(answers.length).toBeGreaterThan(1);
+        expect(new Set(answers)).toEqual(new Set([1]));
+      });
+    });
+
+    describe('fuzzy text', () => {
+      let name: string;
+      beforeAll(async () => {
+        name = await freshIndex({ surname: 'text' });
+        await seed(name, {
+          jon: { name: 'Jon', surname: 'Snow' } as Person,
+          jonathan: { name: 'Jonathan', surname: 'Harker' } as Person,
+          joan: { name: 'Joan', surname: 'Baez' } as Person,
+          john_smith: { name: 'John', surname: 'Smith' } as Person,
+          john_smyth: { name: 'John', surname: 'Smyth' } as Person,
+          john_doe: { name: 'John', surname: 'Doe' } as Person,
+          alexandra: { name: 'Alexandra', surname: 'Ng' } as Person,
+          al: { name: 'Al', surname: 'Bo' } as Person,
+        });
+      });
+      const fuzzy = (query: string) => index.search(name, { text: { query, fields: ['name', 'surname'], fuzzy: true } });
+
+      test('ranks an exact word above a prefix above a typo', async () => {
+        const found = ids(await fuzzy('jon'));
+        expect(found.slice(0, 2)).toEqual(['jon', 'jonathan']);
+        // jon -> joan and jon -> john are one edit each (a 3-letter word allows one).
+        expect(found).toEqual(expect.arrayContaining(['joan', 'john_smith', 'john_smyth', 'john_doe']));
+        expect(found).not.toContain('alexandra');
+      });
+
+      test('matches a misspelt whole word, the last word too, within AUTO distance', async () => {
+        expect(ids(await fuzzy('alexnadra'))).toEqual(['alexandra']); // a swap of neighbours is one edit
+        expect(ids(await fuzzy('alexzzdra'))).toEqual(['alexandra']); // two edits for 9 letters
+        expect(ids(await fuzzy('alxzzdra'))).toEqual([]); // three are too many
+        expect(ids(await fuzzy('ab'))).toEqual([]); // 1-2 letters: exact or prefix only
+        expect(ids(await fuzzy('al'))).toEqual(expect.arrayContaining(['al', 'alexandra']));
+        expect(ids(await fuzzy('al'))[0]).toBe('al');
+      });
+
+      test('more matched words rank first; without fuzzy a typo finds nothing', async () => {
+        const found = ids(await fuzzy('john smith'));
+        expect(found[0]).toBe('john_smith');
+        expect(found[1]).toBe('john_smyth');
+        expect(found).toContain('john_doe');
+        expect(found.indexOf('john_doe')).toBeGreaterThan(1);
+        expect(ids(await index.search(name, { text: { query: 'alexnadra', fields: ['name'] } }))).toEqual([]);
+        expect(ids(await fuzzy('smi'))).toEqual(['john_smith']); // the last word as a prefix
+      });
     });
 
     test('ensureIndex is idempotent, adds new fields, and refuses to change a field type', async () => {

@@ -14,11 +14,13 @@ import {
   type AggregationRequest,
   AggregationRequestError,
   type AggregationResult,
+  type AliasSwap,
   type BulkOutcome,
   type FieldType,
   type GeoPoint,
   type IndexDefinition,
   type IndexedDocument,
+  initialIndexName,
   type SearchFilter,
   type SearchHits,
   type SearchIndex,
@@ -53,26 +55,125 @@ interface EmbeddedIndexState {
  * the mapper's per-document type errors, declared fields only being searchable (the real mapping
  * is `dynamic: false`), standard-analyzer word matching with a prefix on the last word, term and
  * range filters with type coercion, sort with missing values last, paging and exact totals.
- * Unlike OpenSearch, writes are visible to search at once (refresh is a no-op) and relevance is
- * a count of matched words rather than BM25.
+ * Aliases behave as OpenSearch's: reads go to every index behind one, writes and single-document
+ * operations need exactly one. Unlike OpenSearch, writes are visible to search at once (refresh
+ * is a no-op) and relevance is a count of matched words rather than BM25 (see `textScore`).
  */
 export class EmbeddedSearchIndex implements SearchIndex {
   private readonly indices = new Map<string, EmbeddedIndexState>();
+  /** alias -> the concrete indices behind it. */
+  private readonly aliases = new Map<string, Set<string>>();
 
   async ensureIndex(definition: IndexDefinition): Promise<void> {
     const invalid = invalidIndexNameReason(definition.name);
     if (invalid) throw new Error(invalid);
-    const existing = this.indices.get(definition.name);
-    const dynamicObjects = [...(definition.dynamicObjects ?? [])];
-    if (!existing) {
-      this.indices.set(definition.name, {
-        fields: { ...definition.fields },
-        dynamicObjects,
-        dynamicFields: new Map(),
-        documents: new Map(),
-      });
+    if (definition.alias) {
+      // As the OpenSearch adapter: create `<name>-initial` behind the alias, or update what is behind the name.
+      const targets = await this.aliasTargets(definition.name);
+      if (targets.length === 0) {
+        await this.createIndex(initialIndexName(definition.name), definition, [definition.name]);
+        return;
+      }
+      for (const target of targets) this.updateMapping(this.indices.get(target)!, definition);
       return;
     }
+    if (this.aliases.has(definition.name)) {
+      for (const target of this.aliases.get(definition.name)!) this.updateMapping(this.indices.get(target)!, definition);
+      return;
+    }
+    const existing = this.indices.get(definition.name);
+    if (!existing) {
+      this.indices.set(definition.name, newState(definition));
+      return;
+    }
+    this.updateMapping(existing, definition);
+  }
+
+  async createIndex(name: string, definition: IndexDefinition, aliases: readonly string[] = []): Promise<void> {
+    for (const candidate of [name, ...aliases]) {
+      const invalid = invalidIndexNameReason(candidate);
+      if (invalid) throw new Error(invalid);
+    }
+    if (this.indices.has(name)) throw new Error(`resource_already_exists_exception: index [${name}] already exists`);
+    if (this.aliases.has(name)) throw new Error(`invalid_index_name_exception: [${name}] already exists as alias`);
+    for (const alias of aliases) {
+      if (this.indices.has(alias))
+        throw new Error(`invalid_alias_name_exception: an index exists with the same name as the alias [${alias}]`);
+    }
+    this.indices.set(name, newState(definition));
+    for (const alias of aliases) this.aliasSet(alias).add(name);
+  }
+
+  async aliasTargets(name: string): Promise<string[]> {
+    const targets = this.aliases.get(name);
+    if (targets) return [...targets].sort();
+    return this.indices.has(name) ? [name] : [];
+  }
+
+  async swapAlias(alias: string, swap: AliasSwap): Promise<void> {
+    const invalid = invalidIndexNameReason(alias);
+    if (invalid) throw new Error(invalid);
+    // Checked in full first, then applied with no await in between: atomic for every reader.
+    const removeIndex = (swap.remove ?? []).includes(alias) && this.indices.has(alias);
+    const current = this.aliases.get(alias) ?? new Set<string>();
+    for (const index of swap.remove ?? []) {
+      if (index === alias ? !removeIndex : !current.has(index))
+        throw new Error(`aliases_not_found_exception: [${alias}] missing on [${index}]`);
+    }
+    for (const index of swap.add ?? []) {
+      if (!this.indices.has(index) || index === alias) throw new Error(`index_not_found_exception: no such index [${index}]`);
+    }
+    if (this.indices.has(alias) && !removeIndex) {
+      throw new Error(`invalid_alias_name_exception: an index exists with the same name as the alias [${alias}]`);
+    }
+    if (removeIndex) this.indices.delete(alias);
+    const next = new Set(current);
+    for (const index of swap.remove ?? []) next.delete(index);
+    for (const index of swap.add ?? []) next.add(index);
+    if (next.size === 0) this.aliases.delete(alias);
+    else this.aliases.set(alias, next);
+  }
+
+  async deleteIndex(name: string): Promise<void> {
+    if (this.aliases.has(name)) throw new Error(`${name} is an alias: delete the indices behind it by name`);
+    if (!this.indices.delete(name)) return;
+    // OpenSearch drops a deleted index from every alias.
+    for (const [alias, targets] of this.aliases) {
+      targets.delete(name);
+      if (targets.size === 0) this.aliases.delete(alias);
+    }
+  }
+
+  private aliasSet(alias: string): Set<string> {
+    let targets = this.aliases.get(alias);
+    if (!targets) {
+      targets = new Set();
+      this.aliases.set(alias, targets);
+    }
+    return targets;
+  }
+
+  /** The indices a read of `name` covers (an alias' targets, or the index itself); none when missing. */
+  private readStates(name: string): EmbeddedIndexState[] {
+    const targets = this.aliases.get(name);
+    if (targets) return [...targets].sort().map((target) => this.indices.get(target)!);
+    const state = this.indices.get(name);
+    return state ? [state] : [];
+  }
+
+  /** The one index a single-index operation on `name` goes to (undefined when nothing has that name). */
+  private singleState(name: string): EmbeddedIndexState | undefined {
+    const targets = this.aliases.get(name);
+    if (targets && targets.size > 1) {
+      throw new Error(
+        `illegal_argument_exception: alias [${name}] has more than one index associated with it, can't execute a single index op`,
+      );
+    }
+    return targets ? this.indices.get([...targets][0]!) : this.indices.get(name);
+  }
+
+  private updateMapping(existing: EmbeddedIndexState, definition: IndexDefinition): void {
+    const dynamicObjects = [...(definition.dynamicObjects ?? [])];
     existing.dynamicObjects = [...new Set([...existing.dynamicObjects, ...dynamicObjects])];
     // Like a mapping update: new fields are added, a declared field cannot change its type.
     const fields = { ...(existing.fields ?? {}) };
@@ -92,7 +193,13 @@ export class EmbeddedSearchIndex implements SearchIndex {
   ): Promise<BulkOutcome> {
     const invalidIndex = invalidIndexNameReason(index);
     if (invalidIndex) throw new Error(invalidIndex);
-    let state = this.indices.get(index);
+    const targets = this.aliases.get(index);
+    if (targets && targets.size > 1) {
+      // OpenSearch refuses every item, not the request.
+      const reason = `illegal_argument_exception: no write index is defined for alias [${index}]`;
+      return { written: [], failed: documents.map((document) => ({ id: String(document.id), reason, retryable: false })) };
+    }
+    let state = this.singleState(index);
     if (!state) {
       // OpenSearch creates a missing index on first write (action.auto_create_index).
       state = { dynamicObjects: [], dynamicFields: new Map(), documents: new Map() };
@@ -128,17 +235,19 @@ export class EmbeddedSearchIndex implements SearchIndex {
   }
 
   async get<T>(index: string, id: string): Promise<T | undefined> {
-    const stored = this.indices.get(index)?.documents.get(id);
+    const stored = this.singleState(index)?.documents.get(id);
     return stored === undefined ? undefined : (jsonCopy(stored.body) as T);
   }
 
   async delete(index: string, id: string): Promise<void> {
-    this.indices.get(index)?.documents.delete(id);
+    this.singleState(index)?.documents.delete(id);
   }
 
   async search<T>(index: string, query: SearchQuery): Promise<SearchHits<T>> {
-    const state = this.indices.get(index);
-    if (!state) throw new Error(`index_not_found_exception: no such index [${index}]`);
+    const states = this.readStates(index);
+    if (states.length === 0) throw new Error(`index_not_found_exception: no such index [${index}]`);
+    // Checks and keys follow the first index's mapping (the indices behind one alias share theirs).
+    const state = states[0]!;
     const size = query.size ?? defaultPageSize;
     const from = query.from ?? 0;
     if (from + size > maxResultWindow) {
@@ -147,7 +256,7 @@ export class EmbeddedSearchIndex implements SearchIndex {
       );
     }
     const sort = query.sort ?? [];
-    for (const s of sort) this.checkSortable(state, s);
+    for (const s of sort) for (const each of states) this.checkSortable(each, s);
     if (query.searchAfter) {
       if (sort.length === 0) throw new Error('illegal_argument_exception: search_after needs a sort');
       if (query.searchAfter.length !== sort.length) {
@@ -158,20 +267,24 @@ export class EmbeddedSearchIndex implements SearchIndex {
       if (from > 0) throw new Error('illegal_argument_exception: from must be 0 when search_after is used');
     }
     for (const filter of query.filters ?? []) {
-      if ('geoDistance' in filter && !this.isGeoField(state, filter.geoDistance.field)) {
+      if ('geoDistance' in filter && !states.every((each) => this.isGeoField(each, filter.geoDistance.field))) {
         throw new Error(`query_shard_exception: failed to find geo_point field [${filter.geoDistance.field}]`);
       }
     }
 
     const matches: { id: string; body: Record<string, unknown>; score: number; keys: SortKey[] }[] = [];
-    for (const [id, stored] of state.documents) {
-      if (!(query.filters ?? []).every((filter) => this.matchesFilter(state, stored.body, filter))) continue;
-      let score = 1;
-      if (query.text) {
-        score = this.textScore(state, stored.body, query.text.query, query.text.fields);
-        if (score === 0) continue;
+    for (const each of states) {
+      for (const [id, stored] of each.documents) {
+        if (!(query.filters ?? []).every((filter) => this.matchesFilter(each, stored.body, filter))) continue;
+        let score = 1;
+        if (query.text) {
+          score = query.text.fuzzy
+            ? this.fuzzyTextScore(each, stored.body, query.text.query, query.text.fields)
+            : this.textScore(each, stored.body, query.text.query, query.text.fields);
+          if (score === 0) continue;
+        }
+        matches.push({ id, body: stored.body, score, keys: sort.map((s) => this.sortKey(each, stored.body, s)) });
       }
-      matches.push({ id, body: stored.body, score, keys: sort.map((s) => this.sortKey(state, stored.body, s)) });
     }
 
     const compareKeys = (left: readonly SortKey[], right: readonly SortKey[]) => {
@@ -241,37 +354,38 @@ export class EmbeddedSearchIndex implements SearchIndex {
 
   async aggregate(index: string, request: AggregationRequest): Promise<AggregationResult> {
     const plan = planAggregation(request);
-    const state = this.indices.get(index);
-    if (!state) return { buckets: emptyBuckets(request, plan) };
+    const states = this.readStates(index);
+    if (states.length === 0) return { buckets: emptyBuckets(request, plan) };
     if (request.sum !== undefined) {
-      const type = this.declaredType(state, request.sum);
+      const type = this.declaredType(states[0]!, request.sum);
       if (type !== undefined && type !== 'long' && type !== 'double') {
         throw new AggregationRequestError('sum', `field ${request.sum} is not numeric (it is ${type})`);
       }
     }
 
     const buckets = new Map<number, Accumulator>(plan.starts.map((start) => [start, newAccumulator()]));
-    for (const stored of state.documents.values()) {
-      const body = stored.body;
-      if (!(request.filters ?? []).every((filter) => this.matchesFilter(state, body, filter))) continue;
-      const times = this.comparableValues(state, body, request.timeField).filter(
-        (t): t is number => typeof t === 'number' && t >= plan.fromMs && t < plan.toMs,
-      );
-      if (times.length === 0) continue;
-      const sum = request.sum === undefined ? 0 : this.sumOf(state, body, request.sum);
-      const keys = request.groupBy ? this.groupKeys(state, body, request.groupBy.field) : [];
-      for (const start of new Set(times.map((t) => Math.floor(t / plan.stepMs) * plan.stepMs))) {
-        const bucket = buckets.get(start)!;
-        bucket.count += 1;
-        bucket.sum += sum;
-        for (const key of keys) {
-          const group = bucket.groups.get(key.order) ?? { key: key.key, count: 0, sum: 0 };
-          group.count += 1;
-          group.sum += sum;
-          bucket.groups.set(key.order, group);
+    for (const state of states)
+      for (const stored of state.documents.values()) {
+        const body = stored.body;
+        if (!(request.filters ?? []).every((filter) => this.matchesFilter(state, body, filter))) continue;
+        const times = this.comparableValues(state, body, request.timeField).filter(
+          (t): t is number => typeof t === 'number' && t >= plan.fromMs && t < plan.toMs,
+        );
+        if (times.length === 0) continue;
+        const sum = request.sum === undefined ? 0 : this.sumOf(state, body, request.sum);
+        const keys = request.groupBy ? this.groupKeys(state, body, request.groupBy.field) : [];
+        for (const start of new Set(times.map((t) => Math.floor(t / plan.stepMs) * plan.stepMs))) {
+          const bucket = buckets.get(start)!;
+          bucket.count += 1;
+          bucket.sum += sum;
+          for (const key of keys) {
+            const group = bucket.groups.get(key.order) ?? { key: key.key, count: 0, sum: 0 };
+            group.count += 1;
+            group.sum += sum;
+            bucket.groups.set(key.order, group);
+          }
         }
       }
-    }
     return {
       buckets: emptyBuckets(request, plan).map((empty, i) => toBucket(request, plan, empty, buckets.get(plan.starts[i])!)),
     };
@@ -279,9 +393,12 @@ export class EmbeddedSearchIndex implements SearchIndex {
 
   async deleteWhere(indexPattern: string, filters: readonly SearchFilter[]): Promise<number> {
     const pattern = new RegExp(`^${indexPattern.split('*').map(escapeRegExp).join('.*')}$`);
+    // A pattern matches index names and alias names (then the indices behind the alias).
+    const names = new Set([...this.indices.keys()].filter((name) => pattern.test(name)));
+    for (const [alias, targets] of this.aliases) if (pattern.test(alias)) for (const target of targets) names.add(target);
     let deleted = 0;
     for (const [name, state] of this.indices) {
-      if (!pattern.test(name)) continue;
+      if (!names.has(name)) continue;
       for (const [id, stored] of state.documents) {
         if (filters.every((filter) => this.matchesFilter(state, stored.body, filter))) {
           state.documents.delete(id);
@@ -430,6 +547,47 @@ export class EmbeddedSearchIndex implements SearchIndex {
   }
 
   /**
+   * The fuzzy text score (SearchQuery.text.fuzzy): each query word counts once, by its best match
+   * over the fields' words: exact 3, the last word as a prefix 2, within the AUTO edit distance 1
+   * (0 edits for 1-2 characters, 1 for 3-5, 2 for longer; a swap of neighbours is one edit, as
+   * in Lucene). The number of matched words weighs most, then the quality: more words first, then
+   * exact before prefix before typo. 0: no word matched.
+   */
+  private fuzzyTextScore(
+    state: EmbeddedIndexState,
+    body: Record<string, unknown>,
+    text: string,
+    fields: readonly string[],
+  ): number {
+    const words = analyzeText(text);
+    const tokens = new Set<string>();
+    for (const field of fields) {
+      if (state.fields && !(field in state.fields)) continue; // not mapped, so not searchable
+      for (const value of fieldValues(body, field)) {
+        if (typeof value !== 'object') for (const token of analyzeText(String(value))) tokens.add(token);
+      }
+    }
+    let matched = 0;
+    let quality = 0;
+    words.forEach((word, position) => {
+      const last = position === words.length - 1;
+      const maxEdits = autoFuzziness(word);
+      let best = 0;
+      for (const token of tokens) {
+        if (token === word) best = 3;
+        else if (last && token.startsWith(word)) best = Math.max(best, 2);
+        else if (maxEdits > 0 && best < 1 && editDistanceWithin(word, token, maxEdits)) best = 1;
+        if (best === 3) break;
+      }
+      if (best > 0) {
+        matched += 1;
+        quality += best;
+      }
+    });
+    return matched === 0 ? 0 : matched * 1000 + quality;
+  }
+
+  /**
    * A document's key for one sort: multi-valued fields sort by their smallest value ascending and
    * largest descending, as OpenSearch does; a distance is to the nearest point ascending and the
    * furthest descending (OpenSearch's default `mode`).
@@ -554,6 +712,48 @@ function dynamicMappingRejection(
     }
   }
   return undefined;
+}
+
+function newState(definition: IndexDefinition): EmbeddedIndexState {
+  return {
+    fields: { ...definition.fields },
+    dynamicObjects: [...(definition.dynamicObjects ?? [])],
+    dynamicFields: new Map(),
+    documents: new Map(),
+  };
+}
+
+/** OpenSearch's `fuzziness: AUTO` (AUTO:3,6): edits allowed for a word of this many characters. */
+export function autoFuzziness(word: string): number {
+  const length = [...word].length;
+  return length < 3 ? 0 : length < 6 ? 1 : 2;
+}
+
+/**
+ * Whether `a` becomes `b` in at most `max` edits (insert, delete, replace, or swap two neighbours:
+ * the optimal string alignment distance, Lucene's fuzzy query with transpositions).
+ */
+export function editDistanceWithin(a: string, b: string, max: number): boolean {
+  const s = [...a];
+  const t = [...b];
+  if (Math.abs(s.length - t.length) > max) return false;
+  let before: number[] = [];
+  let previous = Array.from({ length: t.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= s.length; i++) {
+    const current = [i];
+    let rowMin = i;
+    for (let j = 1; j <= t.length; j++) {
+      const cost = s[i - 1] === t[j - 1] ? 0 : 1;
+      let d = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + cost);
+      if (i > 1 && j > 1 && s[i - 1] === t[j - 2] && s[i - 2] === t[j - 1]) d = Math.min(d, before[j - 2]! + 1);
+      current.push(d);
+      rowMin = Math.min(rowMin, d);
+    }
+    if (rowMin > max) return false;
+    before = previous;
+    previous = current;
+  }
+  return previous[t.length]! <= max;
 }
 
 function escapeRegExp(text: string): string {

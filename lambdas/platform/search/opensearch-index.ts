@@ -9,10 +9,12 @@ import {
   type AggregationRequest,
   AggregationRequestError,
   type AggregationResult,
+  type AliasSwap,
   type BulkOutcome,
   type FieldType,
   type IndexDefinition,
   type IndexedDocument,
+  initialIndexName,
   type SearchFilter,
   type SearchHits,
   type SearchIndex,
@@ -69,7 +71,11 @@ export class OpenSearchIndex implements SearchIndex {
   async ensureIndex(definition: IndexDefinition): Promise<void> {
     const index = definition.name;
     const mappings = mappingsFor(definition);
-    this.mappingCache.delete(index);
+    this.mappingCache.clear();
+    if (definition.alias) {
+      await this.ensureAliasedIndex(definition, mappings);
+      return;
+    }
     const exists = await this.client.indices.exists({ index });
     if (exists.body !== true) {
       try {
@@ -82,6 +88,68 @@ export class OpenSearchIndex implements SearchIndex {
     }
     // Adds new fields; changing a declared field's type is refused by OpenSearch and throws.
     await this.client.indices.putMapping({ index, body: mappings });
+  }
+
+  /**
+   * The alias and `<name>-initial` behind it, created in one request when the alias is missing;
+   * otherwise (an alias, or a plain index from an older deploy) the mapping of what is behind the
+   * name is updated. Two instances racing both aim at `<name>-initial`: one creates it, the other
+   * is told it exists and updates its mapping.
+   */
+  private async ensureAliasedIndex(definition: IndexDefinition, mappings: Mapping): Promise<void> {
+    const alias = definition.name;
+    if ((await this.aliasTargets(alias)).length === 0) {
+      try {
+        await this.createIndex(initialIndexName(alias), definition, [alias]);
+        return;
+      } catch (error) {
+        if (errorType(error) !== 'resource_already_exists_exception') throw error;
+      }
+      // `<name>-initial` exists but nothing answers to the alias (it was removed by hand): point it back.
+      if ((await this.aliasTargets(alias)).length === 0) await this.swapAlias(alias, { add: [initialIndexName(alias)] });
+    }
+    // Put mapping on an alias updates every index behind it.
+    await this.client.indices.putMapping({ index: alias, body: mappings });
+  }
+
+  async createIndex(name: string, definition: IndexDefinition, aliases: readonly string[] = []): Promise<void> {
+    this.mappingCache.clear();
+    await orUnavailable(
+      this.client.indices.create({
+        index: name,
+        body: {
+          settings: this.indexSettings(),
+          mappings: mappingsFor(definition),
+          ...(aliases.length > 0 ? { aliases: Object.fromEntries(aliases.map((alias) => [alias, {}])) } : {}),
+        },
+      }),
+    );
+  }
+
+  async aliasTargets(name: string): Promise<string[]> {
+    // `GET /<name>/_alias` resolves an alias to its indices (and a concrete index to itself), keyed by index.
+    const response = await orUnavailable(this.client.indices.getAlias({ index: name }, { ignore: [404] }));
+    if (response.statusCode === 404) return [];
+    return Object.keys(response.body as Record<string, unknown>).sort();
+  }
+
+  async swapAlias(alias: string, swap: AliasSwap): Promise<void> {
+    // Applied in order, in one cluster-state update: a plain index of the alias' name goes first.
+    const actions = [
+      ...(swap.remove ?? []).map((index) => (index === alias ? { remove_index: { index } } : { remove: { index, alias } })),
+      ...(swap.add ?? []).map((index) => ({ add: { index, alias } })),
+    ];
+    if (actions.length === 0) return;
+    this.mappingCache.clear();
+    await orUnavailable(this.client.indices.updateAliases({ body: { actions } }));
+  }
+
+  async deleteIndex(name: string): Promise<void> {
+    const targets = await this.aliasTargets(name);
+    if (targets.length === 0) return;
+    if (targets.length !== 1 || targets[0] !== name) throw new Error(`${name} is an alias: delete the indices behind it by name`);
+    this.mappingCache.clear();
+    await orUnavailable(this.client.indices.delete({ index: name }, { ignore: [404] }));
   }
 
   async bulkUpsert<T extends Record<string, unknown>>(
@@ -139,9 +207,7 @@ export class OpenSearchIndex implements SearchIndex {
     const mapping = fields.length > 0 ? await this.fieldMappings(index, fields) : () => undefined;
     const exact = (field: string) => exactField(mapping(field), field);
 
-    const must = query.text
-      ? [{ multi_match: { query: query.text.query, fields: [...query.text.fields], type: 'bool_prefix' as const } }]
-      : [];
+    const must = query.text ? [textClause(query.text)] : [];
     const filter = (query.filters ?? []).map((f) => filterClause(f, exact, (field) => fieldTypeOf(mapping(field))));
     const response = await orUnavailable(
       this.client.search({
@@ -459,6 +525,29 @@ function propertiesFor(fields: Readonly<Record<string, FieldType>>): Record<stri
         : { type };
   }
   return properties;
+}
+
+/**
+ * The words of a text query as a clause. Plain: `bool_prefix` (any word, the last also as a
+ * prefix). Fuzzy: the same plus typo-tolerant whole words (`fuzziness: AUTO`, the last word too,
+ * so a finished but misspelt word still matches), each kind boosted so exact words rank above
+ * prefixes and prefixes above typos; `most_fields` sums over fields, so more matched words rank
+ * higher.
+ */
+function textClause(text: NonNullable<SearchQuery['text']>): Record<string, unknown> {
+  const fields = [...text.fields];
+  const prefixed = { multi_match: { query: text.query, fields, type: 'bool_prefix' } };
+  if (!text.fuzzy) return prefixed;
+  return {
+    bool: {
+      should: [
+        { multi_match: { query: text.query, fields, type: 'most_fields', boost: 3 } },
+        { multi_match: { ...prefixed.multi_match, boost: 2 } },
+        { multi_match: { query: text.query, fields, type: 'most_fields', fuzziness: 'AUTO', boost: 1 } },
+      ],
+      minimum_should_match: 1,
+    },
+  };
 }
 
 /** `a.b` is either a dotted property name or `b` inside object `a`. */

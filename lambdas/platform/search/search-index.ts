@@ -53,8 +53,16 @@ export type SearchSort =
 export type SortValue = string | number | null;
 
 export interface SearchQuery {
-  /** Full-text match over these fields (any word matches, prefix of the last word too). */
-  readonly text?: { readonly query: string; readonly fields: readonly string[] };
+  /**
+   * Full-text match over these fields (any word matches, prefix of the last word too). With
+   * `fuzzy`, words also match with typos: as OpenSearch's `fuzziness: AUTO`, a word of 1-2
+   * characters must match exactly, 3-5 within one edit, longer within two (an edit is a letter
+   * inserted, deleted, replaced, or two neighbours swapped); the last word still matches as a
+   * prefix too. Without `sort`, hits come by relevance: an exact word beats a prefix, a prefix
+   * beats a typo, and more matched words beat fewer (the embedded index scores exactly that;
+   * OpenSearch by BM25 with those clauses boosted in that order).
+   */
+  readonly text?: { readonly query: string; readonly fields: readonly string[]; readonly fuzzy?: boolean };
   readonly filters?: readonly SearchFilter[];
   readonly sort?: readonly SearchSort[];
   readonly size?: number;
@@ -96,6 +104,15 @@ export type FieldType = 'keyword' | 'text' | 'long' | 'double' | 'date' | 'boole
 
 export interface IndexDefinition {
   readonly name: string;
+  /**
+   * `name` is an alias, so the index can be rebuilt into a new one and swapped in atomically
+   * (`createIndex`, `swapAlias`). `ensureIndex` then creates the concrete index
+   * `<name>-initial` with the alias `name` when the alias does not exist yet; when it does, it
+   * updates the mapping of every index behind it. A plain index called `name` (left by a deploy
+   * from before the definition said `alias`) keeps working as it is: ensureIndex updates its
+   * mapping, and the first rebuild replaces it with an alias in its atomic swap.
+   */
+  readonly alias?: true;
   readonly fields: Readonly<Record<string, FieldType>>;
   /**
    * Objects whose subfields are not known in advance (e.g. an event's free-form `properties`):
@@ -174,9 +191,45 @@ export const maxAggregationBuckets = 2_000;
 /** Most groups per time bucket. */
 export const maxAggregationGroups = 25;
 
-/** The search projection port: OpenSearch in AWS and with services, in memory when embedded. */
+/** The concrete index `ensureIndex` creates behind an alias (see IndexDefinition.alias). */
+export function initialIndexName(alias: string): string {
+  return `${alias}-initial`;
+}
+
+/** What `swapAlias` changes, in one atomic step. */
+export interface AliasSwap {
+  /** Concrete indices the alias is to point at. */
+  readonly add?: readonly string[];
+  /**
+   * Concrete indices the alias is to stop pointing at (each must be behind it). Naming the alias
+   * itself means the plain index of that name (from a deploy before the alias): it is deleted in
+   * the same step, since an alias cannot share its name with an index.
+   */
+  readonly remove?: readonly string[];
+}
+
+/**
+ * The search projection port: OpenSearch in AWS and with services, in memory when embedded.
+ * Every method that takes an index name also takes an alias: reads go to every index behind it,
+ * writes need an alias with exactly one index behind it.
+ */
 export interface SearchIndex {
   ensureIndex(definition: IndexDefinition): Promise<void>;
+  /**
+   * Creates the concrete index `name` with the definition's fields (its `name` and `alias` are not
+   * used), and with `aliases` pointing at it from the start (atomically: no moment in which the
+   * alias is missing). Fails if an index or alias of that name exists.
+   */
+  createIndex(name: string, definition: IndexDefinition, aliases?: readonly string[]): Promise<void>;
+  /**
+   * The concrete indices behind `name`: an alias's targets (sorted), `[name]` for a concrete
+   * index, `[]` when nothing has that name.
+   */
+  aliasTargets(name: string): Promise<string[]>;
+  /** Moves an alias in one atomic step (OpenSearch `_aliases`); an alias left with no index is gone. */
+  swapAlias(alias: string, swap: AliasSwap): Promise<void>;
+  /** Deletes a concrete index and its documents; a missing one is no error, an alias name is refused. */
+  deleteIndex(name: string): Promise<void>;
   bulkUpsert<T extends Record<string, unknown>>(index: string, documents: readonly IndexedDocument<T>[]): Promise<BulkOutcome>;
   get<T>(index: string, id: string): Promise<T | undefined>;
   delete(index: string, id: string): Promise<void>;
