@@ -29,7 +29,7 @@ import {
 } from '../../lambdas/people/domain/profile';
 import { documentOf, peopleIndexDefinition, versionOfTombstone } from '../../lambdas/people/domain/projection';
 import { decodeCursor, encodeCursor, searchWordsOf } from '../../lambdas/people/domain/search';
-import { indexBatch, personRecordSchema, sinkBatchOf } from '../../lambdas/people/domain/sinks';
+import { indexBatch, personRecordSchema, RetryableSinkError, sinkBatchOf } from '../../lambdas/people/domain/sinks';
 import type { PeopleStore, PersonVersion } from '../../lambdas/people/domain/store';
 import { nameHaystack, nameKey } from '../../lambdas/people/domain/store';
 import { readPathOf } from '../../lambdas/people/wiring';
@@ -492,6 +492,32 @@ describe('sink batches', () => {
     expect(
       versionOfTombstone({ ...bad, key: 'a', value: null, rawValue: null, headers: { version: '12', 'updated-at': 'x' } }),
     ).toBe('tombstone without a valid updated-at header');
+  });
+
+  it('retries the batch on a transient failure and hands back what the index refuses for good', async () => {
+    const real = new EmbeddedSearchIndex();
+    await real.ensureIndex(peopleIndexDefinition);
+    let failure: { id: string; reason: string; retryable?: boolean } | undefined;
+    // The embedded index, answering one document's failure as OpenSearch's bulk API would.
+    const index = new Proxy(real, {
+      get: (target, name, receiver) =>
+        name === 'bulkUpsert'
+          ? async (n: string, documents: readonly { id: string }[]) => {
+              const outcome = await target.bulkUpsert(n, documents as never);
+              if (!failure) return outcome;
+              return { written: outcome.written.filter((id) => id !== failure?.id), failed: [failure] };
+            }
+          : Reflect.get(target, name, receiver),
+    });
+    const consumed = [write('a', 1), write('b', 2), tombstone('b', 3)].map(toConsumed);
+    failure = { id: 'b', reason: 'es_rejected_execution_exception', retryable: true };
+    await expect(indexBatch(index, sinkBatchOf(consumed, new Date()), consumed)).rejects.toBeInstanceOf(RetryableSinkError);
+    failure = { id: 'b', reason: 'mapper_parsing_exception', retryable: false };
+    const refused = await indexBatch(index, sinkBatchOf(consumed, new Date()), consumed);
+    expect(refused.map((r) => [r.record.key, r.record.offset, r.reason])).toEqual([
+      ['b', 1, 'mapper_parsing_exception'],
+      ['b', 2, 'mapper_parsing_exception'],
+    ]);
   });
 
   it('indexes by external version: an older write after a delete leaves the tombstone', async () => {

@@ -5,6 +5,7 @@
  * taken with the query that made it. Pages end at MAX_OFFSET (the index's result window).
  */
 import { createHash } from 'node:crypto';
+import { cursorOf, valueOfCursor } from '../../platform/http/cursor';
 import { nameWords } from './store';
 
 export const DEFAULT_LIMIT = 20;
@@ -38,19 +39,13 @@ function digestOf(text: SearchText): string {
 /** The opaque cursor of the page at `offset` of this search. */
 export function encodeCursor(text: SearchText, offset: number): string | undefined {
   if (offset > MAX_OFFSET) return undefined;
-  return Buffer.from(JSON.stringify({ q: digestOf(text), o: offset }), 'utf8').toString('base64url');
+  return cursorOf({ q: digestOf(text), o: offset });
 }
 
 /** The offset a cursor stands for, or why it cannot be used with this search. */
 export function decodeCursor(text: SearchText, cursor: string): number | string {
   const invalid = 'is not a cursor this search answered';
-  if (!/^[A-Za-z0-9_-]{1,200}$/.test(cursor)) return invalid;
-  let decoded: unknown;
-  try {
-    decoded = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-  } catch {
-    return invalid;
-  }
+  const decoded = valueOfCursor(cursor, 200);
   if (typeof decoded !== 'object' || decoded === null) return invalid;
   const { q, o } = decoded as { q?: unknown; o?: unknown };
   if (q !== digestOf(text)) return 'belongs to another search (other words); start again without it';
