@@ -11,6 +11,7 @@ import type { SearchIndex } from '../../platform/search/search-index';
 import type { PersonRecordValue } from './people';
 import { profileFieldsSchema, usernameSchema } from './profile';
 import { documentOf, PEOPLE_INDEX, versionOfTombstone } from './projection';
+import { PEOPLE_REBUILD_ALIAS } from './rebuild-index';
 import type { PeopleStore, PersonVersion } from './store';
 
 /** A write's value on the topic, as the sinks accept it. */
@@ -81,10 +82,17 @@ export async function indexBatch(
   records: readonly RecordOrTombstone<PersonRecordValue>[],
 ): Promise<Refused[]> {
   if (batch.versions.length === 0) return [];
-  const outcome = await index.bulkUpsert(PEOPLE_INDEX, batch.versions.map(documentOf));
-  const retryable = outcome.failed.filter((failure) => failure.retryable);
+  // While a rebuild runs (rebuild-index.ts), its new index gets every batch too, so no write made
+  // during it is missing when it is swapped in; external versions make the double write safe.
+  // By the index's own name, not the alias: the alias may be gone by the time the batch is sent
+  // (the rebuild finished), and a write to a missing name would create a stray index of that name.
+  const rebuilding = await index.aliasTargets(PEOPLE_REBUILD_ALIAS);
+  const documents = batch.versions.map(documentOf);
+  const outcomes = await Promise.all([PEOPLE_INDEX, ...rebuilding].map((name) => index.bulkUpsert(name, documents)));
+  const failed = outcomes.flatMap((outcome) => outcome.failed);
+  const retryable = failed.filter((failure) => failure.retryable);
   if (retryable.length > 0) throw new RetryableSinkError(retryable);
-  const reasons = new Map(outcome.failed.map((failure) => [failure.id, failure.reason]));
+  const reasons = new Map(failed.map((failure) => [failure.id, failure.reason]));
   // Every record of a refused username goes to the dead letters (the newest was the one refused).
   return records
     .filter((record) => reasons.has(record.key ?? ''))
