@@ -20,13 +20,25 @@ export interface DatabaseProps {
 }
 
 /**
- * RDS for MySQL 8.0 behind RDS Proxy.
+ * The engine: RDS for MySQL 8.4 (the LTS line; 8.0 left standard support). CloudFormation needs
+ * a full version; RDS applies newer 8.4 minors itself (autoMinorVersionUpgrade), so bump this
+ * when RDS retires it. The parameter group family follows the engine (`mysql8.4`).
+ */
+export const mysqlEngineVersion = rds.MysqlEngineVersion.VER_8_4_10;
+
+/**
+ * RDS for MySQL 8.4 behind RDS Proxy.
  * - The instance sits in isolated subnets and admits only the proxy (and the secret-rotation
  *   function); functions reach MySQL through the proxy, which requires TLS.
  * - Credentials: a generated Secrets Manager secret, rotated on a schedule. The proxy reads it
  *   through its own IAM role; functions read it too (lambdas/platform/sql/pool.ts connects with
  *   the secret's username/password), so proxy IAM authentication is left off: IAM auth at the
  *   proxy would reject those password logins.
+ * - Authentication: MySQL 8.4 creates users with `caching_sha2_password` (its
+ *   `mysql_native_password` plugin is off by default), and the proxy's client-side
+ *   authentication is `MYSQL_CACHING_SHA2_PASSWORD` to match. mysql2 (lambdas/platform/sql/pool.ts)
+ *   speaks that plugin; over the proxy's required TLS a full authentication sends the password
+ *   inside the TLS session, so no RSA key exchange is needed.
  */
 export class Database extends Construct {
   readonly instance: rds.DatabaseInstance;
@@ -62,11 +74,18 @@ export class Database extends Construct {
         }),
     );
 
+    const engine = rds.DatabaseInstanceEngine.mysql({ version: mysqlEngineVersion });
+    // An explicit group (family mysql8.4, from the engine) instead of the default one: a later
+    // parameter change is an in-place edit, not a group swap that needs a reboot.
+    const parameterGroup = new rds.ParameterGroup(this, 'Parameters', {
+      engine,
+      description: `Eventline MySQL ${mysqlEngineVersion.mysqlMajorVersion} parameters`,
+      parameters: {},
+    });
     this.instance = new rds.DatabaseInstance(this, 'Instance', {
       instanceIdentifier,
-      // CloudFormation needs a full version; RDS applies newer 8.0 minors itself
-      // (autoMinorVersionUpgrade), so bump this when RDS retires it.
-      engine: rds.DatabaseInstanceEngine.mysql({ version: rds.MysqlEngineVersion.VER_8_0_46 }),
+      engine,
+      parameterGroup,
       instanceType: new ec2.InstanceType(config.database.instanceType),
       vpc,
       vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED },
@@ -106,6 +125,7 @@ export class Database extends Construct {
       securityGroups: [proxySecurityGroup],
       requireTLS: true,
       iamAuth: false,
+      clientPasswordAuthType: rds.ClientPasswordAuthType.MYSQL_CACHING_SHA2_PASSWORD,
       idleClientTimeout: Duration.minutes(15),
       maxConnectionsPercent: 90,
     });

@@ -231,7 +231,7 @@ describe('data stores', () => {
   it('encrypts RDS storage and keeps the instance private', () => {
     app.template(app.stacks.data).hasResourceProperties('AWS::RDS::DBInstance', {
       Engine: 'mysql',
-      EngineVersion: Match.stringLikeRegexp('^8\\.0\\.'),
+      EngineVersion: Match.stringLikeRegexp('^8\\.4\\.'),
       StorageEncrypted: true,
       PubliclyAccessible: false,
     });
