@@ -1,4 +1,4 @@
-import { configureEmbeddedPlatform, Topics } from '../support/topics';
+import { configureEmbeddedPlatform } from '../support/topics';
 
 configureEmbeddedPlatform();
 
@@ -9,6 +9,7 @@ import { toMskEvent } from '../../lambdas/platform/kafka/msk-event';
 import { type DeadLetter, topicConsumer } from '../../lambdas/platform/topic-consumer';
 import { platform } from '../../lambdas/platform/wiring';
 import { lambdaContext } from '../support/apigw';
+import { readDeadLetters } from '../support/dead-letters';
 import { testFunction } from '../support/function-spec';
 
 // Runs on the embedded backend: dead letters go to the in-process bus's dead-letter topic.
@@ -41,23 +42,9 @@ function consumerFunction(name: string) {
   });
 }
 
-/** The dead letters a consumer wrote so far (read with a fresh group, from the beginning). */
+/** The dead letters a consumer wrote so far. */
 async function deadLettersOf(consumer: string): Promise<DeadLetter[]> {
-  const bus = await platform.localBus();
-  const letters: DeadLetter[] = [];
-  const subscription = await bus.subscribe({
-    groupId: `test-${Math.random()}`,
-    topic: Topics.deadLetters,
-    fromBeginning: true,
-    maxBatchSize: 100,
-    maxWaitMs: 10,
-    onBatch: async (records) => {
-      for (const r of records) letters.push(JSON.parse(r.value?.toString() ?? '{}') as DeadLetter);
-    },
-  });
-  await new Promise((resolve) => setTimeout(resolve, 100));
-  await subscription.stop();
-  return letters.filter((letter) => letter.consumer === consumer);
+  return (await readDeadLetters()).filter((letter) => letter.consumer === consumer);
 }
 
 afterAll(() => platform.close());

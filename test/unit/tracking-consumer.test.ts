@@ -4,11 +4,11 @@ configureEmbeddedPlatform();
 
 import type { ConsumedRecord } from '../../lambdas/platform/bus/event-bus';
 import { toMskEvent } from '../../lambdas/platform/kafka/msk-event';
-import type { DeadLetter } from '../../lambdas/platform/topic-consumer';
 import { platform } from '../../lambdas/platform/wiring';
 import { handler } from '../../lambdas/tracking/handlers/store-user-tags';
 import { userTagStore } from '../../lambdas/tracking/wiring';
 import { lambdaContext } from '../support/apigw';
+import { readDeadLetters } from '../support/dead-letters';
 
 // Runs on the embedded backend (EVENTLINE_BACKEND unset): the in-memory store and bus.
 const tag = (cookie: string, time: string, action = 'VIEW') =>
@@ -27,23 +27,7 @@ const record = (offset: number, value: string): ConsumedRecord => ({
 const source = { eventSourceArn: 'arn:aws:kafka:local:000000000000:cluster/test/x', bootstrapServers: '127.0.0.1:9092' };
 const all = { fromMs: 0, toMs: Date.parse('2030-01-01T00:00:00Z') };
 
-async function deadLetters(): Promise<DeadLetter[]> {
-  const bus = await platform.localBus();
-  const letters: DeadLetter[] = [];
-  const subscription = await bus.subscribe({
-    groupId: `test-${Math.random()}`,
-    topic: Topics.deadLetters,
-    fromBeginning: true,
-    maxBatchSize: 100,
-    maxWaitMs: 10,
-    onBatch: async (records) => {
-      for (const r of records) letters.push(JSON.parse(r.value!.toString()));
-    },
-  });
-  await new Promise((r) => setTimeout(r, 100));
-  await subscription.stop();
-  return letters;
-}
+const deadLetters = readDeadLetters;
 
 afterAll(() => platform.close());
 
