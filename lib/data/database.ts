@@ -3,7 +3,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as rds from 'aws-cdk-lib/aws-rds';
-import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import type { StageConfig } from '../config/stages';
 
@@ -111,6 +111,12 @@ export class Database extends Construct {
     for (const group of logGroups) this.instance.node.addDependency(group);
     if (!this.instance.secret) throw new Error('a generated-secret instance always has a secret');
     this.secret = this.instance.secret;
+    // The credentials share the instance's fate: a retained database whose secret was deleted (the
+    // CloudFormation default for a secret) could only be opened again by resetting its password.
+    // `instance.secret` is the target attachment; the secret itself is the instance's `Secret` child.
+    const generatedSecret = this.instance.node.tryFindChild('Secret');
+    if (!(generatedSecret instanceof secretsmanager.Secret)) throw new Error('the generated secret was not found');
+    generatedSecret.applyRemovalPolicy(config.removalPolicy);
 
     this.instance.addRotationSingleUser({
       automaticallyAfter: Duration.days(config.database.secretRotationDays),
