@@ -7,6 +7,8 @@ export interface HttpAnswer {
   /** From the request's creation to the last byte of the answer, queueing in the agent included. */
   readonly ms: number;
   readonly error?: string;
+  /** The answer's headers (absent when the request failed). */
+  readonly headers?: http.IncomingHttpHeaders;
 }
 
 /**
@@ -53,7 +55,9 @@ export class HttpClient {
         (res) => {
           const chunks: Buffer[] = [];
           res.on('data', (chunk: Buffer) => chunks.push(chunk));
-          res.on('end', () => done({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8'), ms: ms() }));
+          res.on('end', () =>
+            done({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8'), ms: ms(), headers: res.headers }),
+          );
           res.on('error', (error) => done({ status: 0, body: '', ms: ms(), error: error.message }));
         },
       );

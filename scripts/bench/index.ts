@@ -20,6 +20,10 @@ const BENCHMARKS: Readonly<Record<string, { script: string; what: string }>> = {
     script: 'happenings.ts',
     what: "seed 001's Taurus scenario on happenings: 75 % GETs, 25 % admin POST → PATCH → DELETE, 10 then 100 users",
   },
+  people: {
+    script: 'people.ts',
+    what: "seed 000's JMeter comparison: 80 % GET profile, 10 % PUT, 10 % search against cache+OpenSearch+MySQL, cache+MySQL, MySQL",
+  },
   reminders: {
     script: 'reminders.ts',
     what: 'reminder mails handed to SES after remindAt: 1000 reminders due over 2 minutes, p50/p99/max, never early',

@@ -24,12 +24,13 @@ const REQUEST = /^(GET|POST|PUT|PATCH|DELETE) (\/\S*) (\d{3}) (\d+)ms/;
 const BATCH = /-> ([\w-]+): \S+ offsets \d+\.\.\d+ \((\d+) records?\) ok (\d+)ms/;
 
 /** `/user_profiles/abc` → `POST /user_profiles/{cookie}`; other paths as they are. */
-function routeOf(method: string, path: string): string {
+function defaultRouteOf(method: string, path: string): string {
   if (path.startsWith('/user_profiles/')) return `${method} /user_profiles/{cookie}`;
   return `${method} ${path.split('?')[0]}`;
 }
 
-export function readRuntimeLog(output: string): RuntimeFigures {
+/** `routeOf` names the route of a request line's method and path (query included). */
+export function readRuntimeLog(output: string, routeOf = defaultRouteOf): RuntimeFigures {
   const requestMs = new Map<string, number[]>();
   const batches = new Map<string, { records: number; ms: number[] }>();
   for (const line of output.split('\n')) {

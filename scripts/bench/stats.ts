@@ -36,3 +36,18 @@ export function formatSummary(summary: LatencySummary): string {
 export function elapsedMs(started: bigint): number {
   return Number(process.hrtime.bigint() - started) / 1e6;
 }
+
+/** One route's figures over a timed run: requests per second, percentiles, answers by status. */
+export interface RouteFigures extends LatencySummary {
+  readonly perSecond: number;
+  readonly statuses: Readonly<Record<number, number>>;
+}
+
+export function routeFigures(
+  samples: readonly { readonly ms: number; readonly status: number }[],
+  seconds: number,
+): RouteFigures {
+  const statuses: Record<number, number> = {};
+  for (const sample of samples) statuses[sample.status] = (statuses[sample.status] ?? 0) + 1;
+  return { ...summarize(samples.map((sample) => sample.ms)), perSecond: samples.length / seconds, statuses };
+}

@@ -374,7 +374,7 @@ describe('people sinks under faults (services backend)', () => {
     // Whatever a failed test left stopped is started again before anything else.
     await restartStoppedServices();
     await runtime?.stop();
-    await index.deleteByQuery({ index: 'people', body: { query: { ids: { values: users } } } }).catch(() => undefined);
+    await index.bulk({ body: users.map((id) => ({ delete: { _index: 'people', _id: id } })) }).catch(() => undefined);
     await index.close();
     redis.disconnect();
     await cleanup();
