@@ -27,14 +27,18 @@ export function progressBar(stream: NodeJS.WriteStream, now: () => number = Date
   let lastPrinted = 0;
   let open = false;
   let last: RebuildProgress | undefined;
+  /** What the last logged line showed (a log never gets the same count twice). */
+  let lastLogged = '';
   const draw = (progress: RebuildProgress, force: boolean) => {
     const line = progressLine(progress, progress.done - startDone, now() - phaseStart);
+    const shown = `${progress.phase} ${progress.done}/${progress.total}`;
     if (stream.isTTY) {
       stream.write(`\r${line}\u001b[K`);
       open = true;
-    } else if (force || now() - lastPrinted >= 2000) {
+    } else if (shown !== lastLogged && (force || now() - lastPrinted >= 2000)) {
       stream.write(`${line}\n`);
       lastPrinted = now();
+      lastLogged = shown;
     }
   };
   return {
