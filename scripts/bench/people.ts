@@ -11,7 +11,7 @@
  * (any seeded one, uniformly), 10 % PUT of a profile by its owner (signed in), 10 % search by
  * name (a last name's prefix as typed, half of them after a first name). Every configuration
  * gets exactly the same request sequence. The three runtimes run side by side on one seeded
- * subject and take turns (4 rounds, each in another order) so that the shared machine's changing
+ * subject and take turns (8 rounds, each in another order) so that the shared machine's changing
  * load falls on all three alike; after the cache is emptied each warms up for 3 s (unmeasured),
  * then each is measured for BENCH_PEOPLE_SECONDS in all (default 20); then the same with reads
  * alone (every request a GET of a profile), the read path without the other routes' load. RPS and
@@ -23,13 +23,19 @@
  */
 import { Client } from '@opensearch-project/opensearch';
 import Redis from 'ioredis';
+import { MySqlPeopleStore } from '../../lambdas/people/adapters/mysql-people-store';
+import { CACHE_TTL_SECONDS, cacheKeyOf } from '../../lambdas/people/domain/people';
+import { findInIndex, personInIndex } from '../../lambdas/people/domain/projection';
+import { searchWordsOf } from '../../lambdas/people/domain/search';
+import { RedisCache } from '../../lambdas/platform/cache/redis-cache';
 import { localServices } from '../../lambdas/platform/config';
+import { OpenSearchIndex } from '../../lambdas/platform/search/opensearch-index';
 import { eventually, type RunningRuntime, startRuntimeProcess } from '../local-runtime/spawn-runtime';
 import { benchMain, cleanUpSubject, envNumber, newRunId, openSubjectPool, servicesSubject } from './bench-env';
 import { HttpClient, parseJson } from './http-client';
 import { Random } from './random';
 import { readRuntimeLog } from './runtime-log';
-import { type LatencySummary, type RouteFigures, routeFigures } from './stats';
+import { elapsedMs, formatSummary, type LatencySummary, type RouteFigures, routeFigures, summarize } from './stats';
 
 const seconds = envNumber('BENCH_PEOPLE_SECONDS', 20);
 const users = envNumber('BENCH_PEOPLE_USERS', 10);
@@ -37,7 +43,7 @@ const PROFILES = envNumber('BENCH_PEOPLE_PROFILES', 500);
 const OWNERS = 20;
 const WARM_UP_SECONDS = 3;
 /** Measured turns per configuration (the measured seconds are split among them). */
-const ROUNDS = 4;
+const ROUNDS = 8;
 const SEQUENCE = 200_000;
 const PASSWORD = 'Bench-people-9';
 
@@ -232,6 +238,51 @@ async function eachLimited<T>(items: readonly T[], concurrency: number, work: (i
 const ms = (value: number) => (value >= 1000 ? `${(value / 1000).toFixed(2)} s` : `${value.toFixed(1)} ms`);
 const ratio = (value: number, base: number) => (base > 0 ? `×${(value / base).toFixed(2)}` : '-');
 
+/**
+ * What each store costs the read path by itself: the same adapter calls the handlers make, one at a
+ * time, from this process, without the runtime around them (every cache read a hit).
+ */
+async function storesAlone(
+  subject: ReturnType<typeof servicesSubject>,
+  names: readonly string[],
+  sequence: readonly Planned[],
+): Promise<Record<string, LatencySummary>> {
+  const services = localServices();
+  const pool = await openSubjectPool(subject, 2);
+  const cache = new RedisCache(new Redis(services.redisUrl), `eventline:${subject.topicPrefix}`);
+  const store = new MySqlPeopleStore(async () => pool);
+  const index = new OpenSearchIndex(new Client({ node: services.openSearchUrl }), { closeClient: true });
+  const queries = sequence.flatMap((planned) => (planned.query === undefined ? [] : [planned.query]));
+  const timed = async (count: number, call: (i: number) => Promise<unknown>) => {
+    const samples: number[] = [];
+    for (let i = 0; i < count; i++) {
+      const started = process.hrtime.bigint();
+      await call(i);
+      samples.push(elapsedMs(started));
+    }
+    return summarize(samples);
+  };
+  try {
+    for (const username of names) {
+      const person = await store.get(username);
+      if (person) await cache.putIfNewer(cacheKeyOf(username), person.version, JSON.stringify(person), CACHE_TTL_SECONDS);
+    }
+    const name = (i: number) => names[i % names.length] as string;
+    const query = (i: number) => searchWordsOf(queries[i % queries.length] as string);
+    return {
+      'cache: Redis HMGET of the entry': await timed(2000, (i) => cache.getVersioned(cacheKeyOf(name(i)))),
+      'sql: MySQL by primary key': await timed(2000, (i) => store.get(name(i))),
+      'search: OpenSearch GET by id': await timed(2000, (i) => personInIndex(index, name(i))),
+      'search by name: OpenSearch': await timed(300, (i) => findInIndex(index, { text: query(i), offset: 0, limit: 20 })),
+      'search by name: MySQL': await timed(300, (i) => store.findByName({ words: query(i).words, offset: 0, limit: 20 })),
+    };
+  } finally {
+    await cache.close();
+    await index.close();
+    await pool.end();
+  }
+}
+
 /** Each configuration's figures per route, then the ratios against (c), the last. */
 function report(routes: readonly Route[], measured: readonly MixResult[]): void {
   for (const [k, configuration] of CONFIGURATIONS.entries()) {
@@ -273,6 +324,7 @@ async function main() {
   const index = new Client({ node: services.openSearchUrl });
   const redis = new Redis(services.redisUrl);
   const results: Record<string, Record<string, MixResult & { readPath: string }>> = {};
+  let storeFigures: Record<string, LatencySummary> = {};
   try {
     // Seeding: owners sign up and write their own profiles, the admin writes the others'.
     const runtime = await startRuntimeProcess({ ...subject.env, EVENTLINE_PEOPLE_READ_PATH: 'cache,search,sql' });
@@ -367,6 +419,10 @@ async function main() {
     } finally {
       await Promise.all(runtimes.map((runtime) => runtime.stop()));
     }
+    console.log('the stores alone: the adapter calls of the read path, one at a time, without the runtime');
+    const stores = await storesAlone(subject, everyone, plan('mix'));
+    for (const [what, summary] of Object.entries(stores)) console.log(`  ${what.padEnd(34)} ${formatSummary(summary)}`);
+    storeFigures = stores;
   } finally {
     // The index is shared by every run: this run's documents go with it (the local distribution has
     // no _delete_by_query: it lacks the reindex module).
@@ -380,7 +436,15 @@ async function main() {
     redis.disconnect();
     await cleanUpSubject(subject);
   }
-  return { benchmark: 'people', seconds, users, profiles: PROFILES + OWNERS, warmUpSeconds: WARM_UP_SECONDS, results };
+  return {
+    benchmark: 'people',
+    seconds,
+    users,
+    profiles: PROFILES + OWNERS,
+    warmUpSeconds: WARM_UP_SECONDS,
+    results,
+    stores: storeFigures,
+  };
 }
 
 benchMain('people', main);
