@@ -129,7 +129,7 @@ async function createEmbeddedBus(): Promise<LocalBus> {
 async function createKafkaProducer(): Promise<EventBus> {
   const { kafkaFromEnv } = await import('./bus/kafka-client');
   const { KafkaEventBus } = await import('./bus/kafka-bus');
-  return new KafkaEventBus(await kafkaFromEnv());
+  return new KafkaEventBus(await kafkaFromEnv(), publishOptions());
 }
 
 async function createLocalKafkaBus(): Promise<LocalBus> {
@@ -138,5 +138,21 @@ async function createLocalKafkaBus(): Promise<LocalBus> {
   const kafka = await kafkaFromEnv();
   // A prefix lets several local runtimes (a developer's, an end-to-end test's) share one Kafka.
   const prefix = process.env.EVENTLINE_TOPIC_PREFIX ?? '';
-  return new PrefixedBus(prefix, new KafkaEventBus(kafka), new KafkaTopicSubscriber(kafka));
+  return new PrefixedBus(prefix, new KafkaEventBus(kafka, publishOptions()), new KafkaTopicSubscriber(kafka));
+}
+
+/** Default publish deadline: HTTP producers answer 503 within a second while Kafka is down. */
+const DEFAULT_PUBLISH_DEADLINE_MS = 800;
+
+/**
+ * The producer's publish deadline, `EVENTLINE_PUBLISH_DEADLINE_MS` (default 800 ms; see
+ * KafkaEventBusOptions.publishDeadlineMs): a publish not acknowledged by then is an Unavailable
+ * (503 with Retry-After), and the breaker refuses publishes for a second after a failure.
+ */
+function publishOptions(env: NodeJS.ProcessEnv = process.env): { publishDeadlineMs: number } {
+  const raw = env.EVENTLINE_PUBLISH_DEADLINE_MS;
+  if (raw === undefined || raw === '') return { publishDeadlineMs: DEFAULT_PUBLISH_DEADLINE_MS };
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 1) throw new Error('EVENTLINE_PUBLISH_DEADLINE_MS must be a positive integer (ms)');
+  return { publishDeadlineMs: value };
 }

@@ -5,7 +5,8 @@
  * suite fails, loudly, when no broker answers.
  */
 import { randomUUID } from 'node:crypto';
-import type { Admin, Kafka } from 'kafkajs';
+import { type AddressInfo, createServer, type Socket } from 'node:net';
+import { type Admin, type Kafka, logLevel } from 'kafkajs';
 import { EmbeddedBus } from '../../lambdas/platform/bus/embedded-bus';
 import type {
   ConsumedRecord,
@@ -470,5 +471,74 @@ describe('KafkaEventBus acknowledgements (kafka only)', () => {
     const bus = new KafkaEventBus(unreachable, { retry: { retries: 1, initialRetryTime: 50 } });
     await expect(bus.publish('any-topic', [keyed('k', 'v')])).rejects.toThrow();
     await bus.close();
+  });
+
+  /** A TCP server that accepts connections and never answers: a broker that hangs. */
+  async function silentBroker(): Promise<{ address: string; close: () => Promise<void> }> {
+    const sockets = new Set<Socket>();
+    const server = createServer((socket) => {
+      sockets.add(socket);
+      socket.on('error', () => undefined);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    return {
+      address: `127.0.0.1:${port}`,
+      close: () =>
+        new Promise<void>((resolve) => {
+          for (const socket of sockets) socket.destroy();
+          server.close(() => resolve());
+        }),
+    };
+  }
+
+  it('rejects a publish with Unavailable at its deadline when the broker hangs, then fails fast while the breaker is open', async () => {
+    const broker = await silentBroker();
+    const hanging = createLocalKafka([broker.address], {
+      connectionTimeout: 2000,
+      requestTimeout: 2000,
+      retry: { retries: 0 },
+      logLevel: logLevel.NOTHING,
+    });
+    const bus = new KafkaEventBus(hanging, { publishDeadlineMs: 300, firstPublishDeadlineMs: 300, breakerOpenMs: 600 });
+    try {
+      let started = Date.now();
+      const first = await bus.publish('any-topic', [keyed('k', 'v')]).catch((error: unknown) => error);
+      const firstMs = Date.now() - started;
+      expect(first).toBeInstanceOf(Unavailable);
+      expect((first as Unavailable).retryAfterSeconds).toBe(1);
+      expect(firstMs).toBeGreaterThanOrEqual(280);
+      expect(firstMs).toBeLessThan(1000);
+
+      // The breaker is open: refused at once, nothing queued.
+      started = Date.now();
+      await expect(bus.publish('any-topic', [keyed('k', 'v2')])).rejects.toBeInstanceOf(Unavailable);
+      expect(Date.now() - started).toBeLessThan(100);
+
+      // Once it closes a publish is tried again, and again answered by its deadline.
+      await sleep(650);
+      started = Date.now();
+      await expect(bus.publish('any-topic', [keyed('k', 'v3')])).rejects.toBeInstanceOf(Unavailable);
+      expect(Date.now() - started).toBeGreaterThanOrEqual(280);
+    } finally {
+      await broker.close();
+      await bus.close();
+    }
+  });
+
+  it('resolves publishes within the deadline on a broker that answers (the deadline costs nothing)', async () => {
+    const topic = topicSpec(2);
+    await ensureTopics(kafka, [topic]);
+    const bus = new KafkaEventBus(kafka, { publishDeadlineMs: 800 });
+    try {
+      for (let round = 0; round < 3; round++) {
+        await Promise.all(Array.from({ length: 50 }, (_, i) => bus.publish(topic.name, [keyed(`k${i}`, `r${round}-${i}`)])));
+      }
+      const offsets = await admin.fetchTopicOffsets(topic.name);
+      expect(offsets.reduce((sum, p) => sum + Number(p.high), 0)).toBe(150);
+    } finally {
+      await bus.close();
+      await admin.deleteTopics({ topics: [topic.name] });
+    }
   });
 });

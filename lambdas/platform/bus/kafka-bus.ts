@@ -34,6 +34,24 @@ export interface KafkaEventBusOptions {
   readonly retry?: RetryOptions;
   /** How long the broker may wait for the in-sync replicas to ack (acks=all). Default 10 s. */
   readonly ackTimeoutMs?: number;
+  /**
+   * Most time a `publish` waits for its acknowledgement once the producer has connected: past it
+   * the caller is rejected with `Unavailable` (an HTTP producer answers 503 with Retry-After
+   * instead of hanging while the broker is down). The records may still land later (they may
+   * already be on their way): consumers apply each record's identity at most once, so a client
+   * that resends after the 503 cannot make it count twice. Default: none (the retry budget bounds it).
+   */
+  readonly publishDeadlineMs?: number;
+  /**
+   * The deadline until the producer has connected once (a cold start: connection, metadata and,
+   * on MSK, IAM authentication take longer than a produce). Default: `publishDeadlineMs` × 6.
+   */
+  readonly firstPublishDeadlineMs?: number;
+  /**
+   * After a publish failed or missed its deadline, new publishes are refused at once for this long
+   * (a breaker), instead of queueing behind a request that is still retrying. Default 1 s.
+   */
+  readonly breakerOpenMs?: number;
 }
 
 /**
@@ -53,6 +71,11 @@ interface PendingPublish {
   readonly reject: (error: unknown) => void;
 }
 
+/** Says the log is unavailable now; the HTTP edge answers it with 503 and Retry-After. */
+function unavailable(detail: string, cause?: unknown): Unavailable {
+  return new Unavailable(`the log could not take the records (${detail}), retry later`, { cause, retryAfterSeconds: 1 });
+}
+
 /** Most publishes coalesced into one produce request (keeps a partition's batch well under 1 MB). */
 const MAX_COALESCED_PUBLISHES = 500;
 
@@ -61,6 +84,10 @@ export class KafkaEventBus implements EventBus {
   private closed = false;
   private readonly queue: PendingPublish[] = [];
   private sending = false;
+  /** Publishes are refused at once until this time (epoch ms): the breaker is open. */
+  private breakerOpenUntil = 0;
+  /** Whether a request has been acknowledged since this bus was made (the producer connected). */
+  private connectedOnce = false;
 
   constructor(
     private readonly kafka: KafkaSource,
@@ -73,16 +100,58 @@ export class KafkaEventBus implements EventBus {
    * The idempotent producer allows one request in flight, so publishes that arrive while one is
    * being acknowledged are coalesced into the next request (like the Java client's linger): one
    * round trip for many concurrent callers, each answered only when its own records are acked.
+   * With a deadline (`publishDeadlineMs`) a caller is rejected with `Unavailable` once it passes,
+   * and for `breakerOpenMs` after any failure new callers are rejected at once: during a broker
+   * outage callers fail fast instead of piling up behind a request that kafkajs keeps retrying.
    */
   async publish(topic: string, records: readonly OutgoingRecord[]): Promise<void> {
     if (this.closed) throw new Error('the event bus is closed');
     if (records.length === 0) return;
+    if (Date.now() < this.breakerOpenUntil) throw unavailable('a publish just failed');
     // A null value goes out as a tombstone (kafkajs sends null values as such).
     const messages = records.map((r) => ({ key: r.key, value: r.value, headers: r.headers ? { ...r.headers } : undefined }));
+    const deadlineMs = this.deadlineMs();
     await new Promise<void>((resolve, reject) => {
-      this.queue.push({ topic, messages, resolve, reject });
+      let timer: NodeJS.Timeout | undefined;
+      let settled = false;
+      const pending: PendingPublish = {
+        topic,
+        messages,
+        resolve: () => {
+          if (settled) return;
+          settled = true;
+          clearTimeout(timer);
+          resolve();
+        },
+        reject: (error) => {
+          if (settled) return;
+          settled = true;
+          clearTimeout(timer);
+          reject(error);
+        },
+      };
+      if (deadlineMs !== undefined) {
+        timer = setTimeout(() => {
+          // Still queued: it is never sent. Already sent: it may land later (see publishDeadlineMs).
+          const queued = this.queue.indexOf(pending);
+          if (queued >= 0) this.queue.splice(queued, 1);
+          this.tripBreaker();
+          pending.reject(unavailable(`no acknowledgement within ${deadlineMs} ms`));
+        }, deadlineMs);
+      }
+      this.queue.push(pending);
       void this.drain();
     });
+  }
+
+  private deadlineMs(): number | undefined {
+    const { publishDeadlineMs, firstPublishDeadlineMs } = this.options;
+    if (publishDeadlineMs === undefined) return undefined;
+    return this.connectedOnce ? publishDeadlineMs : (firstPublishDeadlineMs ?? publishDeadlineMs * 6);
+  }
+
+  private tripBreaker(): void {
+    this.breakerOpenUntil = Date.now() + (this.options.breakerOpenMs ?? 1000);
   }
 
   private async drain(): Promise<void> {
@@ -93,13 +162,15 @@ export class KafkaEventBus implements EventBus {
         const batch = this.queue.splice(0, MAX_COALESCED_PUBLISHES);
         try {
           await this.send(batch);
+          this.connectedOnce = true;
           for (const pending of batch) pending.resolve();
         } catch (error) {
           // Every caller of a failed request is rejected (and answers 503, so its client retries).
           // Resending here would be wrong: part of the request may already be on the log, and a
           // new request gets new producer sequence numbers, so those records would land twice.
-          const unavailable = new Unavailable('the log could not take the records, retry later', { cause: error });
-          for (const pending of batch) pending.reject(unavailable);
+          this.tripBreaker();
+          const failed = unavailable('the request failed', error);
+          for (const pending of batch) pending.reject(failed);
         }
       }
     } finally {
