@@ -3,6 +3,7 @@ import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import type { Construct } from 'constructs';
 import type { StageConfig } from './config/stages';
+import { type ZoneSizing, zoneSizing } from './config/zones';
 import { ValkeyCache } from './data/cache';
 import { Database } from './data/database';
 import { KafkaCluster } from './data/kafka-cluster';
@@ -33,11 +34,14 @@ export class DataStack extends Stack {
   readonly cache: ValkeyCache;
   readonly mail: Mail;
   readonly users: UserPool;
+  /** Broker and zone counts derived from the AZs the VPC really has (synth fails if they don't fit). */
+  readonly zones: ZoneSizing;
 
   constructor(scope: Construct, id: string, props: DataStackProps) {
     super(scope, id, props);
     const { config, vpc } = props;
     const clientSecurityGroup = props.functionsSecurityGroup;
+    this.zones = zoneSizing(config, vpc.availabilityZones.length);
 
     this.encryptionKey = new kms.Key(this, 'DataKey', {
       alias: `alias/${config.prefix}-data`,
@@ -46,7 +50,7 @@ export class DataStack extends Stack {
       removalPolicy: config.removalPolicy,
       pendingWindow: Duration.days(7),
     });
-    const common = { config, vpc, clientSecurityGroup, encryptionKey: this.encryptionKey };
+    const common = { config, vpc, clientSecurityGroup, encryptionKey: this.encryptionKey, zones: this.zones };
 
     this.kafka = new KafkaCluster(this, 'Kafka', common);
     this.search = new SearchDomain(this, 'Search', common);

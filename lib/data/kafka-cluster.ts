@@ -5,6 +5,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as msk from 'aws-cdk-lib/aws-msk';
 import { Construct } from 'constructs';
 import type { StageConfig } from '../config/stages';
+import type { ZoneSizing } from '../config/zones';
 
 /** MSK's port for SASL/IAM over TLS: the only listener Eventline enables. */
 export const mskIamPort = 9098;
@@ -14,6 +15,7 @@ export interface KafkaClusterProps {
   readonly vpc: ec2.IVpc;
   readonly clientSecurityGroup: ec2.ISecurityGroup;
   readonly encryptionKey: kms.IKey;
+  readonly zones: ZoneSizing;
 }
 
 /**
@@ -62,11 +64,13 @@ export class KafkaCluster extends Construct {
       removalPolicy: config.removalPolicy,
     });
 
+    // One subnet per AZ; MSK needs the broker count to be a multiple of the subnet count.
     const subnets = vpc.selectSubnets({ subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS });
+    if (subnets.subnetIds.length !== props.zones.azCount) throw new Error('expected one private subnet per AZ');
     this.cluster = new msk.CfnCluster(this, 'Cluster', {
       clusterName: this.clusterName,
       kafkaVersion: config.kafka.kafkaVersion,
-      numberOfBrokerNodes: config.kafka.brokersPerAz * subnets.subnetIds.length,
+      numberOfBrokerNodes: props.zones.kafkaBrokers,
       brokerNodeGroupInfo: {
         instanceType: config.kafka.brokerInstanceType,
         clientSubnets: subnets.subnetIds,

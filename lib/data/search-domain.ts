@@ -6,12 +6,14 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as opensearch from 'aws-cdk-lib/aws-opensearchservice';
 import { Construct } from 'constructs';
 import type { StageConfig } from '../config/stages';
+import type { ZoneSizing } from '../config/zones';
 
 export interface SearchDomainProps {
   readonly config: StageConfig;
   readonly vpc: ec2.IVpc;
   readonly clientSecurityGroup: ec2.ISecurityGroup;
   readonly encryptionKey: kms.IKey;
+  readonly zones: ZoneSizing;
 }
 
 /**
@@ -35,9 +37,8 @@ export class SearchDomain extends Construct {
   constructor(scope: Construct, id: string, props: SearchDomainProps) {
     super(scope, id);
     const { config, vpc } = props;
-    const azCount = vpc.availabilityZones.length;
-    const zoneAware = config.search.dataNodes > 1;
-    const zoneCount = Math.min(azCount, 3);
+    const zoneCount = props.zones.searchZones;
+    const zoneAware = zoneCount > 1;
 
     this.securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {
       vpc,
@@ -75,7 +76,7 @@ export class SearchDomain extends Construct {
       domainName,
       version: opensearch.EngineVersion.OPENSEARCH_2_19,
       vpc,
-      vpcSubnets: [{ subnets: zoneAware ? isolated.slice(0, zoneCount) : isolated.slice(0, 1) }],
+      vpcSubnets: [{ subnets: isolated.slice(0, zoneCount) }],
       securityGroups: [this.securityGroup],
       capacity: {
         dataNodes: config.search.dataNodes,

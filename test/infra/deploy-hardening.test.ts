@@ -6,7 +6,8 @@ import { RemovalPolicy } from 'aws-cdk-lib';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { manifest } from '../../lambdas/manifest';
 import { stageConfig } from '../../lib/config/stages';
-import { resourcesOf, type SynthesizedEventline, synthEventline } from './support/synth';
+import { zoneProblems, zoneSizing } from '../../lib/config/zones';
+import { resourcesOf, type SynthesizedEventline, synthEventline, threeAzs } from './support/synth';
 
 let dev: SynthesizedEventline;
 let prod: SynthesizedEventline;
@@ -62,5 +63,63 @@ describe('removal policies', () => {
     const data = dev.template(dev.stacks.data);
     expect(policiesOf(data, 'AWS::RDS::DBInstance')).toEqual([['Delete', 'Delete']]);
     expect(policiesOf(data, 'AWS::SecretsManager::Secret')).toEqual([['Delete', 'Delete']]);
+  });
+});
+
+describe('availability zones', () => {
+  const prodConfig = stageConfig('prod');
+  const devConfig = stageConfig('dev');
+
+  it('builds prod over 3 AZs: a broker per AZ with replication factor 3, OpenSearch zone-aware over 3', () => {
+    const data = prod.template(prod.stacks.data);
+    expect(prod.stacks.network.vpc.availabilityZones).toEqual(threeAzs);
+    const [[, cluster]] = resourcesOf(data, 'AWS::MSK::Cluster');
+    const brokers = cluster.BrokerNodeGroupInfo as { ClientSubnets: unknown[] };
+    expect(cluster.NumberOfBrokerNodes).toBe(3);
+    expect(brokers.ClientSubnets).toHaveLength(3);
+    const [[, configuration]] = resourcesOf(data, 'AWS::MSK::Configuration');
+    expect(configuration.ServerProperties).toContain('default.replication.factor=3');
+    expect(configuration.ServerProperties).toContain('min.insync.replicas=2');
+    const [[, domain]] = resourcesOf(data, 'AWS::OpenSearchService::Domain');
+    expect(domain.ClusterConfig).toMatchObject({
+      InstanceCount: 3,
+      ZoneAwarenessEnabled: true,
+      ZoneAwarenessConfig: { AvailabilityZoneCount: 3 },
+      DedicatedMasterEnabled: true,
+      DedicatedMasterCount: 3,
+    });
+    expect((domain.VPCOptions as { SubnetIds: unknown[] }).SubnetIds).toHaveLength(3);
+  });
+
+  it('builds dev over the 2 AZs of an environment-agnostic synth: 2 brokers, replication factor 2, one search node', () => {
+    const data = dev.template(dev.stacks.data);
+    expect(dev.stacks.network.vpc.availabilityZones).toHaveLength(2);
+    data.hasResourceProperties('AWS::MSK::Cluster', { NumberOfBrokerNodes: 2 });
+    const [[, configuration]] = resourcesOf(data, 'AWS::MSK::Configuration');
+    expect(configuration.ServerProperties).toContain('default.replication.factor=2');
+    const [[, domain]] = resourcesOf(data, 'AWS::OpenSearchService::Domain');
+    expect(domain.ClusterConfig).toMatchObject({ InstanceCount: 1, ZoneAwarenessEnabled: false });
+  });
+
+  it('fails the prod synth over 2 AZs, naming every size that does not fit', () => {
+    expect(() => synthEventline('prod', manifest, { availabilityZones: ['eu-west-1a', 'eu-west-1b'] })).toThrow(
+      /Stage prod does not fit 2 availability zones:\n {2}- Kafka replication factor 3 needs 3 AZs[^\n]*\n {2}- OpenSearch data nodes \(3\) must be a multiple of the zones they spread over \(2\)\n {2}- OpenSearch's 3 dedicated master nodes[^\n]*\nSynthesize with an account and region that have 3 AZs/,
+    );
+  });
+
+  it('derives counts from the AZ count and refuses what cannot be derived', () => {
+    expect(zoneSizing(prodConfig, 3)).toEqual({ azCount: 3, kafkaBrokers: 3, searchZones: 3 });
+    expect(zoneSizing(devConfig, 2)).toEqual({ azCount: 2, kafkaBrokers: 2, searchZones: 1 });
+    expect(zoneSizing({ ...devConfig, kafka: { ...devConfig.kafka, brokersPerAz: 2 } }, 2).kafkaBrokers).toBe(4);
+    expect(zoneProblems(devConfig, 1)).toEqual([
+      'Amazon MSK places brokers in 2 or 3 AZs (got 1)',
+      expect.stringContaining('Kafka replication factor 2 needs 2 AZs'),
+    ]);
+    expect(zoneProblems({ ...prodConfig, kafka: { ...prodConfig.kafka, minInsyncReplicas: 3 } }, 3)).toEqual([
+      expect.stringContaining('min.insync.replicas 3 must be below the replication factor 3'),
+    ]);
+    expect(zoneProblems({ ...prodConfig, search: { ...prodConfig.search, dataNodes: 4 } }, 3)).toEqual([
+      'OpenSearch data nodes (4) must be a multiple of the zones they spread over (3)',
+    ]);
   });
 });

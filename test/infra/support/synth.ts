@@ -23,17 +23,40 @@ export interface SynthesizedEventline {
   dispose(): void;
 }
 
+/** The account and region of an environment-specific test synth (no lookups: its AZs are given). */
+export const testEnvironment = { account: '123456789012', region: 'eu-west-1' } as const;
+
+/** Three AZs: what prod's sizes need (`lib/config/zones.ts`); an environment-agnostic synth has 2. */
+export const threeAzs: readonly string[] = ['eu-west-1a', 'eu-west-1b', 'eu-west-1c'];
+
+/** The zones a stage is synthesized with unless a test says otherwise: prod needs three. */
+const defaultAzs: Partial<Record<StageName, readonly string[]>> = { prod: threeAzs };
+
+export interface SynthOptions {
+  /**
+   * Synthesize for `testEnvironment` with these availability zones (the CDK's cached
+   * `availability-zones` lookup, so nothing is looked up); omitted for a stage without a default,
+   * the synth is environment-agnostic (2 AZs), as `npm run synth` without credentials.
+   */
+  readonly availabilityZones?: readonly string[];
+}
+
 /**
  * Builds and synthesizes the whole app like `npm run synth` does (same context, cdk-nag and
  * CloudFormation validation registered), except that asset bundling is skipped for speed
  * (`aws:cdk:bundling-stacks: []`). `app.synth()` throws if any validation fails.
  */
-export function synthEventline(stage: StageName, manifest: Manifest): SynthesizedEventline {
+export function synthEventline(stage: StageName, manifest: Manifest, options: SynthOptions = {}): SynthesizedEventline {
   const outdir = fs.mkdtempSync(path.join(os.tmpdir(), `eventline-infra-${stage}-`));
-  const app = new App({ outdir, context: { ...cdkJsonContext(), 'aws:cdk:bundling-stacks': [] } });
-  const stacks = buildEventline(app, { stage, manifest });
-  addSynthValidations(app);
+  const azs = options.availabilityZones ?? defaultAzs[stage];
+  const lookups = azs
+    ? { [`availability-zones:account=${testEnvironment.account}:region=${testEnvironment.region}`]: [...azs] }
+    : {};
+  const app = new App({ outdir, context: { ...cdkJsonContext(), ...lookups, 'aws:cdk:bundling-stacks': [] } });
+  let stacks: EventlineStacks;
   try {
+    stacks = buildEventline(app, { stage, manifest, ...(azs ? { env: testEnvironment } : {}) });
+    addSynthValidations(app);
     app.synth();
   } catch (error) {
     fs.rmSync(outdir, { recursive: true, force: true });
