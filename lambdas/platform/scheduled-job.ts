@@ -1,10 +1,6 @@
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
-import middy from '@middy/core';
 import { type FunctionSpec, operationOf, type ScheduledInvocation } from './manifest-types';
-import { logger, metrics, tracer } from './observability';
+import { logger, metrics, observedHandler } from './observability';
 
 /**
  * The one way scheduled handlers are written, given the function's own manifest entry: the
@@ -13,13 +9,10 @@ import { logger, metrics, tracer } from './observability';
  */
 export function scheduledJob<R extends object>(fn: FunctionSpec, run: (invocation: ScheduledInvocation) => Promise<R>) {
   const operation = operationOf(fn);
-  return middy(async (invocation: ScheduledInvocation) => {
+  return observedHandler(async (invocation: ScheduledInvocation) => {
     const summary = await run(invocation);
     metrics.addMetric(`${operation}Runs`, MetricUnit.Count, 1);
     logger.info(`${operation} done`, { schedule: invocation.schedule, scheduledTime: invocation.scheduledTime, ...summary });
     return summary;
-  })
-    .use(injectLambdaContext(logger, { resetKeys: true }))
-    .use(captureLambdaHandler(tracer))
-    .use(logMetrics(metrics));
+  });
 }

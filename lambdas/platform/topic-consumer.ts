@@ -1,8 +1,5 @@
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
-import middy, { type MiddyfiedHandler } from '@middy/core';
+import type { MiddyfiedHandler } from '@middy/core';
 import type { Context, MSKEvent } from 'aws-lambda';
 import type { ZodType } from 'zod';
 import type { EventBus } from './bus/event-bus';
@@ -10,7 +7,7 @@ import { deadLetterTopic } from './declarations';
 import { DomainError } from './errors';
 import { type DecodedRecord, decodeRecords, type PoisonRecord, type RecordOrTombstone } from './kafka/decode';
 import type { FunctionSpec, KafkaSubscriptionSpec } from './manifest-types';
-import { logger, metrics, tracer } from './observability';
+import { logger, metrics, observedHandler } from './observability';
 import { platform } from './wiring';
 
 /** What a dead-letter topic record carries: enough to understand and replay the original. */
@@ -79,7 +76,7 @@ export function topicConsumer<T>(
   if (!subscription) throw new Error(`${fn.name} must have exactly one subscription to be a topic consumer`);
   const consumer = fn.name;
   const decodeOptions = { tombstones: options?.tombstones === true };
-  return middy(async (event: MSKEvent, lambda: Context): Promise<void> => {
+  return observedHandler(async (event: MSKEvent, lambda: Context): Promise<void> => {
     const results = await decodeRecords(event, schema, decodeOptions);
     const good: RecordOrTombstone<T>[] = [];
     const poison: { record: PoisonRecord; reason: string }[] = [];
@@ -91,10 +88,7 @@ export function topicConsumer<T>(
     if (good.length > 0) await handleOrRetry(consumer, () => handle(good, { subscription, consumer, lambda }));
     metrics.addMetric('RecordsProcessed', MetricUnit.Count, good.length);
     metrics.addMetric('RecordsDeadLettered', MetricUnit.Count, poison.length);
-  })
-    .use(injectLambdaContext(logger, { resetKeys: true }))
-    .use(captureLambdaHandler(tracer))
-    .use(logMetrics(metrics));
+  });
 }
 
 /**

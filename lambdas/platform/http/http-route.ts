@@ -1,12 +1,8 @@
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
-import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { DomainError } from '../errors';
 import type { AccessRule, RouteContract } from '../manifest-types';
-import { logger, metrics, tracer } from '../observability';
+import { logger, metrics, observedHandler } from '../observability';
 import { type Principal, principalOf } from './principal';
 import { bounded, HttpProblem, Problems, problemOfDomainError } from './problem';
 import { MalformedQueryString, parseQueryString } from './query';
@@ -68,10 +64,7 @@ export function httpRoute<B = undefined, Q = undefined, P = undefined>(
       return counted(route.operation, answer(problemFor(error, route.operation)));
     }
   };
-  return middy(run)
-    .use(injectLambdaContext(logger, { resetKeys: true }))
-    .use(captureLambdaHandler(tracer))
-    .use(logMetrics(metrics));
+  return observedHandler(run);
 }
 
 function readInput<B, Q, P>(route: RouteContract<B, Q, P>, event: APIGatewayProxyEventV2, maxBodyBytes: number) {

@@ -1,14 +1,10 @@
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
-import middy from '@middy/core';
 import type {
   APIGatewayRequestAuthorizerEventV2,
   APIGatewaySimpleAuthorizerResult,
   APIGatewaySimpleAuthorizerWithContextResult,
 } from 'aws-lambda';
-import { logger, metrics, tracer } from '../../platform/observability';
+import { logger, metrics, observedHandler } from '../../platform/observability';
 import { platform } from '../../platform/wiring';
 import { appRegistry } from '../app-events-wiring';
 import { checkAppKey } from '../domain/app-registry';
@@ -26,7 +22,7 @@ export interface AppAuthorizerContext {
  * so a revoked key keeps working for at most that long. A store failure throws: API Gateway
  * answers 500 and caches nothing. The key itself is never logged; its public id may be.
  */
-export const handler = middy(
+export const handler = observedHandler(
   async (
     event: APIGatewayRequestAuthorizerEventV2,
   ): Promise<APIGatewaySimpleAuthorizerResult | APIGatewaySimpleAuthorizerWithContextResult<AppAuthorizerContext>> => {
@@ -38,10 +34,7 @@ export const handler = middy(
     metrics.addMetric('AppKeyAllowed', MetricUnit.Count, 1);
     return { isAuthorized: true, context: { appId: check.appId, keyId: check.keyId } };
   },
-)
-  .use(injectLambdaContext(logger, { resetKeys: true }))
-  .use(captureLambdaHandler(tracer))
-  .use(logMetrics(metrics));
+);
 
 function deny(reason: string, event: APIGatewayRequestAuthorizerEventV2): APIGatewaySimpleAuthorizerResult {
   metrics.addMetric('AppKeyDenied', MetricUnit.Count, 1);
