@@ -33,6 +33,7 @@ import { OpenSearchIndex } from '../../lambdas/platform/search/opensearch-index'
 import { eventually, type RunningRuntime, startRuntimeProcess } from '../local-runtime/spawn-runtime';
 import { benchMain, cleanUpSubject, envNumber, newRunId, openSubjectPool, servicesSubject } from './bench-env';
 import { HttpClient, parseJson } from './http-client';
+import { cpuMsBy } from './process-cpu';
 import { Random } from './random';
 import { readRuntimeLog } from './runtime-log';
 import { elapsedMs, formatSummary, type LatencySummary, type RouteFigures, routeFigures, summarize } from './stats';
@@ -131,6 +132,8 @@ interface Tally {
   searchItems: number;
   /** What the runtime printed during the measured turns: one line per request with its handler time. */
   serverLog: string;
+  /** CPU milliseconds spent during the measured turns, by the runtimes and by each service. */
+  readonly cpuMs: Record<string, number>;
 }
 
 const newTally = (): Tally => ({
@@ -140,7 +143,31 @@ const newTally = (): Tally => ({
   readFrom: {},
   searchItems: 0,
   serverLog: '',
+  cpuMs: {},
 });
+
+/**
+ * CPU spent so far by the three runtimes together (whichever runtime's consumers handle the sinks'
+ * records, it is the work the turn caused) and by each service the requests use.
+ */
+function cpuNow(runtimes: readonly RunningRuntime[]): Record<string, number> {
+  const groups = new Set(runtimes.map((runtime) => runtime.processGroup));
+  return cpuMsBy({
+    runtimes: (p) => groups.has(p.processGroup),
+    MySQL: (p) => p.name === 'mariadbd',
+    Redis: (p) => p.name === 'redis-server',
+    OpenSearch: (p) => p.name === 'java' && p.commandLine().includes('org.opensearch.bootstrap'),
+    Kafka: (p) => p.name === 'java' && p.commandLine().includes('kafka.Kafka'),
+  });
+}
+
+/** Runs one measured turn and counts the CPU it took against `tally`. */
+async function measuredTurn(runtimes: readonly RunningRuntime[], tally: Tally, run: () => Promise<void>): Promise<void> {
+  const before = cpuNow(runtimes);
+  await run();
+  const after = cpuNow(runtimes);
+  for (const [source, ms] of Object.entries(after)) tally.cpuMs[source] = (tally.cpuMs[source] ?? 0) + ms - (before[source] ?? 0);
+}
 
 /** The route of a line of the runtime's request log. */
 function routeOfLine(method: string, path: string): string {
@@ -157,6 +184,8 @@ interface MixResult {
   readonly searchItemsMean: number;
   /** The handlers' own time per route, as the runtime measured it (the rest of a client's latency is queueing). */
   readonly server: Record<string, LatencySummary>;
+  /** CPU milliseconds per request (all routes), by the runtimes and by each service, and in all. */
+  readonly cpuMsPerRequest: Record<string, number>;
 }
 
 function resultOf(tally: Tally): MixResult {
@@ -173,6 +202,11 @@ function resultOf(tally: Tally): MixResult {
     readFrom: tally.readFrom,
     searchItemsMean: samples.search.length === 0 ? 0 : tally.searchItems / samples.search.length,
     server: readRuntimeLog(tally.serverLog, routeOfLine).routes,
+    cpuMsPerRequest: Object.fromEntries(
+      [...Object.entries(tally.cpuMs), ['total', Object.values(tally.cpuMs).reduce((sum, ms) => sum + ms, 0)] as const].map(
+        ([source, ms]) => [source, total === 0 ? 0 : ms / total],
+      ),
+    ),
   };
 }
 
@@ -246,21 +280,24 @@ async function storesAlone(
   subject: ReturnType<typeof servicesSubject>,
   names: readonly string[],
   sequence: readonly Planned[],
-): Promise<Record<string, LatencySummary>> {
+): Promise<Record<string, LatencySummary & { clientCpuMs: number }>> {
   const services = localServices();
   const pool = await openSubjectPool(subject, 2);
   const cache = new RedisCache(new Redis(services.redisUrl), `eventline:${subject.topicPrefix}`);
   const store = new MySqlPeopleStore(async () => pool);
   const index = new OpenSearchIndex(new Client({ node: services.openSearchUrl }), { closeClient: true });
   const queries = sequence.flatMap((planned) => (planned.query === undefined ? [] : [planned.query]));
+  // Each call's time, and this process's CPU per call (the client side: the request, the answer's parsing).
   const timed = async (count: number, call: (i: number) => Promise<unknown>) => {
     const samples: number[] = [];
+    const cpuBefore = process.cpuUsage();
     for (let i = 0; i < count; i++) {
       const started = process.hrtime.bigint();
       await call(i);
       samples.push(elapsedMs(started));
     }
-    return summarize(samples);
+    const cpu = process.cpuUsage(cpuBefore);
+    return { ...summarize(samples), clientCpuMs: (cpu.user + cpu.system) / 1000 / count };
   };
   try {
     for (const username of names) {
@@ -290,6 +327,10 @@ function report(routes: readonly Route[], measured: readonly MixResult[]): void 
     console.log(
       `${configuration.label} (EVENTLINE_PEOPLE_READ_PATH=${configuration.readPath}): ${result.totalPerSecond.toFixed(0)} req/s in all; GETs answered from ${JSON.stringify(result.readFrom)}${routes.includes('search') ? `; ${result.searchItemsMean.toFixed(1)} people per search page` : ''}`,
     );
+    const cpu = Object.entries(result.cpuMsPerRequest)
+      .map(([source, ms]) => `${source} ${ms.toFixed(2)}`)
+      .join(', ');
+    console.log(`  CPU per request (ms): ${cpu}`);
     for (const route of routes) {
       const f = result.routes[route];
       const server = result.server[route];
@@ -324,7 +365,7 @@ async function main() {
   const index = new Client({ node: services.openSearchUrl });
   const redis = new Redis(services.redisUrl);
   const results: Record<string, Record<string, MixResult & { readPath: string }>> = {};
-  let storeFigures: Record<string, LatencySummary> = {};
+  let storeFigures: Record<string, LatencySummary & { clientCpuMs: number }> = {};
   try {
     // Seeding: owners sign up and write their own profiles, the admin writes the others'.
     const runtime = await startRuntimeProcess({ ...subject.env, EVENTLINE_PEOPLE_READ_PATH: 'cache,search,sql' });
@@ -404,7 +445,10 @@ async function main() {
         for (let round = 0; round < ROUNDS; round++) {
           for (let turn = 0; turn < CONFIGURATIONS.length; turn++) {
             const k = (round + turn) % CONFIGURATIONS.length;
-            await mix(runtimes[k] as RunningRuntime, seconds / ROUNDS, tallies[k] as Tally, everyone, owners, sequence);
+            const tally = tallies[k] as Tally;
+            await measuredTurn(runtimes, tally, () =>
+              mix(runtimes[k] as RunningRuntime, seconds / ROUNDS, tally, everyone, owners, sequence),
+            );
           }
         }
         const measured = tallies.map(resultOf);
@@ -421,7 +465,9 @@ async function main() {
     }
     console.log('the stores alone: the adapter calls of the read path, one at a time, without the runtime');
     const stores = await storesAlone(subject, everyone, plan('mix'));
-    for (const [what, summary] of Object.entries(stores)) console.log(`  ${what.padEnd(34)} ${formatSummary(summary)}`);
+    for (const [what, summary] of Object.entries(stores)) {
+      console.log(`  ${what.padEnd(34)} ${formatSummary(summary)}; client CPU ${summary.clientCpuMs.toFixed(2)} ms per call`);
+    }
     storeFigures = stores;
   } finally {
     // The index is shared by every run: this run's documents go with it (the local distribution has

@@ -6,6 +6,8 @@ const ROOT = path.resolve(__dirname, '../..');
 
 export interface RunningRuntime {
   readonly url: string;
+  /** The runtime's process group (tsx and the runtime under it), e.g. to read its CPU time. */
+  readonly processGroup: number;
   readonly output: () => string;
   stop(): Promise<void>;
 }
@@ -43,6 +45,7 @@ export function startRuntimeProcess(env: Record<string, string>, timeoutMs = 90_
         clearTimeout(timer);
         resolve({
           url: match[1],
+          processGroup: child.pid!,
           output: () => output,
           // SIGTERM lets the runtime leave its consumer groups; SIGKILL if it hangs on the way out.
           stop: () =>
