@@ -16,8 +16,10 @@
  * then each is measured for BENCH_PEOPLE_SECONDS in all (default 20); then the same with reads
  * alone (every request a GET of a profile), the read path without the other routes' load. RPS and
  * p50/p99 per route per configuration (client-side, and the runtime's own time per request from
- * its request log), and ratios against (c) measured in the same run. Seed 000 found its
- * full stack (Elasticsearch first) slowest; here the cache path must be fastest.
+ * its request log), CPU per request from /proc (the runtimes, MariaDB, Redis, OpenSearch, Kafka),
+ * and ratios against (c) measured in the same run; last, the stores alone (the read path's adapter
+ * calls, one at a time, without the runtime). Seed 000 found its full stack (Elasticsearch first)
+ * slowest; here the cache path must be fastest. Figures and their meaning: docs/PERFORMANCE.md.
  *
  *   npm run bench -- people
  */
