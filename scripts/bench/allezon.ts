@@ -493,7 +493,8 @@ function tallyLine(name: string, t: CheckTally, aim: string, target: string): st
 async function main() {
   const runId = newRunId();
   const subject = servicesSubject('allezon', runId);
-  const runtime = await startRuntimeProcess(subject.env, 180_000);
+  // At debug the runtime also prints a line per consumer batch, which the server-side figures read.
+  const runtime = await startRuntimeProcess({ ...subject.env, EVENTLINE_LOG_LEVEL: 'debug' }, 180_000);
   const run = new MixedRun(runtime.url, runId);
   try {
     const warmupSeconds = await warmUp(run);

@@ -303,7 +303,8 @@ async function main() {
       `queries: ${TAGS} tags over ${COOKIES} cookies + ${HEAVY_COOKIES} heavy cookies × 400 tags, database ${subject.database}; loading…`,
     );
     const data = await loadData(run, subject);
-    const runtime = await startRuntimeProcess(subject.env, 180_000);
+    // At debug the runtime also prints a line per consumer batch, which the server-side figures read.
+    const runtime = await startRuntimeProcess({ ...subject.env, EVENTLINE_LOG_LEVEL: 'debug' }, 180_000);
     const client = new HttpClient(runtime.url, { maxSockets: 64, timeoutMs: 30_000 });
     const random = new Random(0xbeef);
     const profileCheck = (q: ProfileQuery, body: unknown) => data.model.checkProfile(body, q);

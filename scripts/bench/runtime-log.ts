@@ -1,9 +1,10 @@
 import { type LatencySummary, summarize } from './stats';
 
 /**
- * Reads what the local runtime printed (one line per request and per consumer batch, see
- * scripts/local-runtime) into server-side figures: time spent in each route's handler as the
- * runtime measured it, and each consumer's batches. Comparing them with the client's latencies
+ * Reads what the local runtime printed (one line per request, and one per consumer batch when it
+ * runs with EVENTLINE_LOG_LEVEL=debug; see scripts/local-runtime/runtime-logger.ts) into
+ * server-side figures: time spent in each route's handler as the runtime measured it, and each
+ * consumer's batches. Comparing them with the client's latencies
  * shows where the time goes (handler vs. queueing in a busy process).
  */
 export interface ConsumerFigures {

@@ -31,7 +31,7 @@ export type { JwtVerification } from './jwt-authorizer';
 export type { KafkaEventSource, RetryBackoff } from './kafka-poller';
 export { LOCAL_KAFKA_EVENT_SOURCE } from './kafka-poller';
 export type { RuntimeLogger } from './runtime-logger';
-export { consoleRuntimeLogger, RecordingRuntimeLogger } from './runtime-logger';
+export { consoleRuntimeLogger, createConsoleRuntimeLogger, RecordingRuntimeLogger } from './runtime-logger';
 export type { ScheduledRun } from './scheduler';
 
 /** `.local/dead-letters/` under the repository root: where `npm start` keeps dead letters. */

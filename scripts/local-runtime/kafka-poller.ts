@@ -145,7 +145,7 @@ export async function startKafkaPollers(options: KafkaPollersOptions): Promise<K
       if (outcome.ok) {
         const verdict = readBatchResponse(outcome.result, pending);
         if (verdict.kind === 'success') {
-          logger.info(`${s.topic} -> ${fn.name}: ${describeRecords(pending)} ok ${outcome.durationMs}ms`);
+          logger.debug(`${s.topic} -> ${fn.name}: ${describeRecords(pending)} ok ${outcome.durationMs}ms`);
           return;
         }
         if (verdict.kind === 'partial') {
