@@ -5,6 +5,7 @@ import { ApiStack } from './api-stack';
 import { type StageConfig, type StageName, stageConfig } from './config/stages';
 import type { PlatformResources } from './constructs/manifest-function';
 import { ConsumersStack } from './consumers-stack';
+import { applyReferenceStrengths } from './cross-stack';
 import { DataStack } from './data-stack';
 import { FunctionsStack } from './functions-stack';
 import { applyNagSuppressions } from './nag-suppressions';
@@ -140,6 +141,7 @@ export function buildEventline(app: App, options: EventlineAppOptions): Eventlin
     Tags.of(stack).add('project', 'eventline');
     Tags.of(stack).add('stage', config.stage);
   }
+  applyReferenceStrengths(stacks);
   applyNagSuppressions(stacks);
   return stacks;
 }

@@ -1,4 +1,3 @@
-import { CrossStackReferences, ReferenceStrength } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -90,10 +89,8 @@ export class KafkaCluster extends Construct {
       loggingInfo: { brokerLogs: { cloudWatchLogs: { enabled: true, logGroup: brokerLogs.logGroupName } } },
     });
     this.cluster.applyRemovalPolicy(config.removalPolicy);
-    // Other stacks split this ARN (Fn::Split) to build topic and group ARNs. A strong reference
-    // (Fn::ImportValue, documented inside Fn::Split) also keeps the cluster from being removed
-    // while functions and event-source mappings use it; the app default is weak (cdk.json).
-    CrossStackReferences.of(this.cluster).produce(ReferenceStrength.STRONG);
+    // Other stacks split this ARN (Fn::Split) to build topic and group ARNs: its reference is
+    // strong (Fn::ImportValue, documented inside Fn::Split), as lib/cross-stack.ts makes it.
     this.clusterArn = this.cluster.attrArn;
   }
 }

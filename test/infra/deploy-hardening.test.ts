@@ -2,7 +2,7 @@
  * Issue 9's deploy defects, asserted on the synthesized templates (docs/ARCHITECTURE.md,
  * "Deploy hardening (issue 9)"): what a reviewer found that passes cfn-lint but bites in an account.
  */
-import { RemovalPolicy } from 'aws-cdk-lib';
+import { RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { manifest } from '../../lambdas/manifest';
 import { stageConfig } from '../../lib/config/stages';
@@ -122,4 +122,107 @@ describe('availability zones', () => {
       'OpenSearch data nodes (4) must be a multiple of the zones they spread over (3)',
     ]);
   });
+});
+
+/** One cross-stack reference in a consumer's template: strong (ImportValue) or weak (GetStackOutput). */
+interface CrossStackReference {
+  readonly consumer: string;
+  readonly producer: string;
+  readonly output: string;
+  readonly strong: boolean;
+}
+
+function crossStackReferences(app: SynthesizedEventline): CrossStackReference[] {
+  const found: CrossStackReference[] = [];
+  for (const stack of Object.values(app.stacks)) {
+    if (!(stack instanceof Stack)) continue;
+    const visit = (node: unknown): void => {
+      if (Array.isArray(node)) node.forEach(visit);
+      else if (node && typeof node === 'object') {
+        const value = node as Record<string, unknown>;
+        const imported = value['Fn::ImportValue'];
+        if (typeof imported === 'string') {
+          const [producer, output] = imported.split(':');
+          found.push({ consumer: stack.stackName, producer, output, strong: true });
+        }
+        const read = value['Fn::GetStackOutput'] as { StackName?: string; OutputName?: string } | undefined;
+        if (read?.StackName && read.OutputName) {
+          found.push({ consumer: stack.stackName, producer: read.StackName, output: read.OutputName, strong: false });
+        }
+        Object.values(value).forEach(visit);
+      }
+    };
+    visit(app.template(stack).toJSON().Resources);
+  }
+  return found;
+}
+
+describe('cross-stack references', () => {
+  it.each([['dev'], ['prod']])('%s: everything from Network, Data and the API is a strong export', (stage) => {
+    const app = stage === 'dev' ? dev : prod;
+    const { network, data, api } = app.stacks;
+    const guarded = new Set([network.stackName, data.stackName, api.stackName]);
+    const references = crossStackReferences(app).filter((r) => guarded.has(r.producer));
+    // Subnets, security group and VPC; MSK, proxy, secret, domain, cache, pool, client, identity.
+    expect(new Set(references.map((r) => r.producer))).toEqual(guarded);
+    expect(references.filter((r) => !r.strong)).toEqual([]);
+  });
+
+  it('hands functions their placement and endpoints only through strong references', () => {
+    const template = dev.template(dev.stacks.functions).toJSON();
+    const fromData = ['MSK_CLUSTER_ARN', 'DB_PROXY_ENDPOINT', 'DB_SECRET_ARN', 'OPENSEARCH_ENDPOINT', 'CACHE_ENDPOINT'];
+    const seen = new Set<string>();
+    for (const resource of Object.values(template.Resources) as { Type: string; Properties: Record<string, unknown> }[]) {
+      if (resource.Type !== 'AWS::Lambda::Function') continue;
+      const variables = (resource.Properties.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables ?? {};
+      for (const name of fromData.filter((n) => n in variables)) {
+        seen.add(name);
+        expect([name, JSON.stringify(variables[name])]).toEqual([name, expect.stringContaining('Fn::ImportValue')]);
+      }
+      const placement = JSON.stringify(resource.Properties.VpcConfig ?? {});
+      expect(placement).not.toContain('Fn::GetStackOutput');
+    }
+    expect([...seen].sort()).toEqual([...fromData].sort());
+  });
+
+  it.each([['dev'], ['prod']])(
+    '%s: a weak reference only names a function, its role or a queue, each with a static name',
+    (stage) => {
+      const app = stage === 'dev' ? dev : prod;
+      const templates = new Map(
+        Object.values(app.stacks)
+          .filter((s): s is Stack => s instanceof Stack)
+          .map((s) => [s.stackName, app.template(s).toJSON()]),
+      );
+      const weak = crossStackReferences(app).filter((r) => !r.strong);
+      expect(weak.length).toBeGreaterThan(0);
+      for (const reference of weak) {
+        const producer = templates.get(reference.producer);
+        const value = producer?.Outputs?.[reference.output]?.Value as { Ref?: string; 'Fn::GetAtt'?: [string, string] };
+        const logicalId = value?.Ref ?? value?.['Fn::GetAtt']?.[0] ?? '';
+        const resource = producer?.Resources?.[logicalId] as { Type: string; Properties: Record<string, unknown> };
+        const kind = `${reference.consumer} <- ${reference.producer} ${resource?.Type}`;
+        switch (resource?.Type) {
+          case 'AWS::Lambda::Function':
+            expect([kind, typeof resource.Properties.FunctionName]).toEqual([kind, 'string']);
+            break;
+          case 'AWS::SQS::Queue':
+            expect([kind, typeof resource.Properties.QueueName]).toEqual([kind, 'string']);
+            break;
+          case 'AWS::IAM::Role': {
+            // The execution role of a (statically named) function of the same stack.
+            const owners = Object.values(
+              (producer?.Resources ?? {}) as Record<string, { Type: string; Properties: Record<string, unknown> }>,
+            ).filter((r) => r.Type === 'AWS::Lambda::Function' && JSON.stringify(r.Properties.Role).includes(`"${logicalId}"`));
+            expect([kind, owners.length, typeof owners[0]?.Properties.FunctionName]).toEqual([kind, 1, 'string']);
+            break;
+          }
+          default:
+            throw new Error(
+              `weak reference to an unguarded resource: ${kind} (${reference.output}); make it strong in lib/cross-stack.ts or add its guard here`,
+            );
+        }
+      }
+    },
+  );
 });
