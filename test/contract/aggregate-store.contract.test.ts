@@ -23,12 +23,15 @@ const INT32_MAX = 2 ** 31 - 1;
 let offset = 0;
 function tag(
   secondsAfterT0: number,
-  fields: Partial<Pick<AggregatableTag, 'action' | 'origin' | 'brandId' | 'categoryId' | 'price' | 'partition'>> = {},
+  fields: Partial<
+    Pick<AggregatableTag, 'action' | 'origin' | 'brandId' | 'categoryId' | 'price' | 'partition' | 'identity'>
+  > = {},
 ): AggregatableTag {
   return {
     topic: 'tags',
     partition: fields.partition ?? 0,
     offset: offset++,
+    ...(fields.identity !== undefined && { identity: fields.identity }),
     action: fields.action ?? 'BUY',
     origin: fields.origin ?? 'o1',
     brandId: fields.brandId ?? 'b1',
@@ -160,6 +163,42 @@ function describeAggregateStore(name: string, open: () => Promise<{ store: Aggre
       expect(after.filter(([m]) => m !== 6)).toEqual(before.filter(([m]) => m !== 6));
       expect(after.find(([m]) => m === 6)).toEqual([6, '2', '2000']);
       expect(after.reduce((n, [, count]) => n + Number(count), 0)).toBe(52);
+    });
+
+    it('applies an identity at most once: a resent copy at another offset (or partition) adds nothing', async () => {
+      const first = [tag(1, { identity: 'id-a', price: 10 }), tag(2, { identity: 'id-b', price: 20 }), tag(3, { price: 5 })];
+      await store.addTags('g', first);
+      // The client resent a and b (new offsets, b even on another partition), plus a new tag c,
+      // and c twice within one batch.
+      const resent = [
+        tag(1, { identity: 'id-a', price: 10 }),
+        tag(2, { identity: 'id-b', price: 20, partition: 1 }),
+        tag(4, { identity: 'id-c', price: 7 }),
+        tag(4, { identity: 'id-c', price: 7 }),
+      ];
+      expect(await store.addTags('g', resent)).toEqual({ applied: 4, skipped: 0 });
+      expect(plain(await store.minuteTotals(key('BUY'), minutes(0, 1)))).toEqual([[0, '4', '42']]);
+      // Another consumer group (sink) applies the identities on its own.
+      await store.addTags('other', [tag(1, { identity: 'id-a', price: 10 })]);
+      expect(plain(await store.minuteTotals(key('BUY'), minutes(0, 1)))).toEqual([[0, '5', '52']]);
+    });
+
+    it('forgets identities after the window: a copy after that counts again', async () => {
+      await store.addTags('g', [tag(1, { identity: 'id-old', price: 1 })]);
+      expect(await store.forgetIdentitiesBefore(Date.now() - 60_000)).toBe(0);
+      await store.addTags('g', [tag(1, { identity: 'id-old', price: 1 })]);
+      expect(plain(await store.minuteTotals(key('BUY'), minutes(0, 1)))).toEqual([[0, '1', '1']]);
+      expect(await store.forgetIdentitiesBefore(Date.now() + 1)).toBe(1);
+      await store.addTags('g', [tag(1, { identity: 'id-old', price: 1 })]);
+      expect(plain(await store.minuteTotals(key('BUY'), minutes(0, 1)))).toEqual([[0, '2', '2']]);
+    });
+
+    it('counts concurrent batches carrying the same identities once', async () => {
+      const batches = Array.from({ length: 4 }, (_, p) =>
+        Array.from({ length: 100 }, (_, i) => tag(i % 60, { partition: p, identity: `same-${i}`, price: 1 })),
+      );
+      await Promise.all(batches.map((b) => store.addTags('g', b)));
+      expect(plain(await store.minuteTotals(key('BUY'), minutes(0, 1)))).toEqual([[0, '100', '100']]);
     });
 
     it('counts late and out-of-order tags in the minute of their own time', async () => {

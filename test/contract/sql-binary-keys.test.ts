@@ -67,6 +67,8 @@ const BINARY_COLUMNS: Record<string, Record<string, number>> = {
 
 let pool: Pool;
 let oldMigrations: string;
+/** The tracking migrations up to 0006 (later ones, e.g. 0007's identities, are applied by the last test). */
+let through0006: string;
 
 async function rows<T extends RowDataPacket = RowDataPacket>(sql: string, values: unknown[] = []): Promise<T[]> {
   const [result] = await pool.query<T[]>(sql, values);
@@ -167,6 +169,15 @@ async function plans() {
   };
 }
 
+/** The profile store's insert before migration 0007 (no identity column); these tags trim nothing. */
+async function insertOldTags(tags: readonly StoredUserTag[]): Promise<void> {
+  await pool.query(
+    `INSERT INTO user_tags (topic, source_partition, source_offset, cookie, action, tag_time_ms, tag_json)
+     VALUES ? ON DUPLICATE KEY UPDATE source_offset = source_offset`,
+    [tags.map((t) => [t.position.topic, t.position.partition, t.position.offset, t.cookie, t.action, t.timeMs, t.raw])],
+  );
+}
+
 /** What the adapters answer about the seeded data. */
 async function answers() {
   const tags = new MySqlUserTagStore(pool);
@@ -193,20 +204,18 @@ beforeAll(async () => {
   for (const file of await readdir(tracking.directory)) {
     if (/^000[1-5]_.*\.sql$/.test(file)) await copyFile(path.join(tracking.directory, file), path.join(oldMigrations, file));
   }
+  through0006 = await mkdtemp(path.join(tmpdir(), 'eventline-migrations-'));
+  for (const file of await readdir(tracking.directory)) {
+    if (/^000[1-6]_.*\.sql$/.test(file)) await copyFile(path.join(tracking.directory, file), path.join(through0006, file));
+  }
   const applied = await migrate(pool, [{ namespace: 'tracking', directory: oldMigrations }]);
   expect(applied).toHaveLength(5);
 
-  // Data written by the adapters on the old schema.
-  const tags = new MySqlUserTagStore(pool);
-  await tags.append(
-    COOKIES.map((cookie, i) => userTag(cookie, i)),
-    200,
-  );
+  // Data written by the adapters on the old schema (the profile store's rows as its insert of
+  // that version wrote them: today's adapter also writes 0007's identity column).
+  await insertOldTags(COOKIES.map((cookie, i) => userTag(cookie, i)));
   // Enough cookies that the optimizer has statistics to choose by.
-  await tags.append(
-    Array.from({ length: 400 }, (_, i) => userTag(`bulk-${i % 80}`, i % 600)),
-    200,
-  );
+  await insertOldTags(Array.from({ length: 400 }, (_, i) => userTag(`bulk-${i % 80}`, i % 600)));
   await new MySqlAggregateStore(pool).addTags(
     'tracking-aggregate-tags',
     ORIGINS.map((origin, i) => aggregatable(origin, i)),
@@ -228,6 +237,7 @@ afterAll(async () => {
   await admin.query(`DROP DATABASE IF EXISTS ${mysql.escapeId(database)}`);
   await admin.end();
   if (oldMigrations) await rm(oldMigrations, { recursive: true, force: true });
+  if (through0006) await rm(through0006, { recursive: true, force: true });
 });
 
 describe('tracking migration 0006_binary_keys on existing data', () => {
@@ -241,7 +251,7 @@ describe('tracking migration 0006_binary_keys on existing data', () => {
     beforeAnswers = await answers();
     beforeKeys = await keyDefinitions();
     beforePlans = await plans();
-    expect(await migrate(pool, [tracking])).toEqual(['tracking/0006_binary_keys']);
+    expect(await migrate(pool, [{ namespace: 'tracking', directory: through0006 }])).toEqual(['tracking/0006_binary_keys']);
   });
 
   it('keeps every row and every byte of every key', async () => {
@@ -312,10 +322,11 @@ describe('tracking migration 0006_binary_keys on existing data', () => {
     for (const statement of statements) await pool.query(statement);
     expect(await keyDefinitions()).toEqual(definitions);
     expect(await snapshot()).toEqual(before);
-    expect(await migrate(pool, [tracking])).toEqual([]);
+    expect(await migrate(pool, [{ namespace: 'tracking', directory: through0006 }])).toEqual([]);
   });
 
-  it('keeps new look-alikes of migrated keys apart from them', async () => {
+  it('keeps new look-alikes of migrated keys apart from them (after the later migrations)', async () => {
+    expect(await migrate(pool, [tracking])).toEqual(['tracking/0007_applied_identities']);
     const tags = new MySqlUserTagStore(pool);
     const fresh = userTag('c1', 5);
     await tags.append([fresh], 200);

@@ -57,6 +57,15 @@ function describeUserTagStore(name: string, open: () => Promise<{ store: UserTag
       expect(await store.newest('c-replay', 'VIEW', all, 10)).toEqual([t.raw]);
     });
 
+    it('stores a tag its client resent (same identity, another position) once', async () => {
+      const t = { ...tag('c-resent', 'VIEW', 9), identity: 'f'.repeat(64) };
+      const copy = { ...t, position: { ...t.position, offset: String(nextOffset++) } };
+      const other = { ...tag('c-resent', 'VIEW', 10), identity: 'e'.repeat(64) };
+      await store.append([t], 200);
+      await store.append([copy, other, { ...other, position: { ...other.position, partition: 1 } }], 200);
+      expect(await store.newest('c-resent', 'VIEW', all, 10)).toEqual([other.raw, t.raw]);
+    });
+
     it('trims each (cookie, action) to the newest N', async () => {
       const tags = Array.from({ length: 12 }, (_, i) => tag('c-trim', 'VIEW', 100 - i));
       await store.append(tags.slice(0, 6), 5);

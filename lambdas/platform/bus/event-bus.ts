@@ -4,6 +4,13 @@
  * version). Consumers see it as a record whose value is null, and only a consumer that opted in
  * (topicConsumer's `tombstones`) gets it: to the others it is a record that can't be processed.
  */
+/**
+ * The record header carrying an event's identity (hex text): the same for every copy of one
+ * event, however often a client resends it, so sinks apply it at most once (see
+ * platform/sql/applied-identities.ts). Producers set it; consumers read it, never recompute it.
+ */
+export const IDENTITY_HEADER = 'eventline-identity';
+
 export interface OutgoingRecord {
   readonly key: string;
   readonly value: string | null;

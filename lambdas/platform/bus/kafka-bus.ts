@@ -49,7 +49,8 @@ export interface KafkaEventBusOptions {
   readonly firstPublishDeadlineMs?: number;
   /**
    * After a publish failed or missed its deadline, new publishes are refused at once for this long
-   * (a breaker), instead of queueing behind a request that is still retrying. Default 1 s.
+   * (a breaker), instead of queueing behind a request that is still retrying; a request refused
+   * for what it held (a record too large, an unknown topic) does not open it. Default 1 s.
    */
   readonly breakerOpenMs?: number;
 }
@@ -69,6 +70,40 @@ interface PendingPublish {
   readonly messages: Message[];
   readonly resolve: () => void;
   readonly reject: (error: unknown) => void;
+}
+
+/** kafkajs errors, and broker error codes, that say the broker is down or unreachable (not that a request was bad). */
+const OUTAGE_NAMES = new Set([
+  'KafkaJSConnectionError',
+  'KafkaJSConnectionClosedError',
+  'KafkaJSRequestTimeoutError',
+  'KafkaJSBrokerNotFound',
+  'KafkaJSNoBrokerAvailableError',
+  'KafkaJSTimeout',
+  'KafkaJSLockTimeout',
+]);
+const OUTAGE_TYPES = new Set([
+  'LEADER_NOT_AVAILABLE',
+  'NOT_LEADER_FOR_PARTITION',
+  'NOT_LEADER_OR_FOLLOWER',
+  'NOT_ENOUGH_REPLICAS',
+  'NOT_ENOUGH_REPLICAS_AFTER_APPEND',
+  'REQUEST_TIMED_OUT',
+]);
+
+/**
+ * Whether a failed request failed because the cluster is (partly) down, looking through the
+ * causes kafkajs wraps errors in. A bad request (a record too large, a topic that does not
+ * exist) is not an outage and does not open the breaker.
+ */
+export function isOutage(error: unknown, depth = 0): boolean {
+  if (typeof error !== 'object' || error === null || depth > 5) return false;
+  const e = error as { name?: unknown; type?: unknown; code?: unknown; cause?: unknown; errors?: unknown };
+  if (typeof e.name === 'string' && OUTAGE_NAMES.has(e.name)) return true;
+  if (typeof e.type === 'string' && OUTAGE_TYPES.has(e.type)) return true;
+  if (typeof e.code === 'string' && /^(ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT|EHOSTUNREACH)$/.test(e.code)) return true;
+  if (Array.isArray(e.errors) && e.errors.some((inner) => isOutage(inner, depth + 1))) return true;
+  return isOutage(e.cause, depth + 1);
 }
 
 /** Says the log is unavailable now; the HTTP edge answers it with 503 and Retry-After. */
@@ -168,7 +203,7 @@ export class KafkaEventBus implements EventBus {
           // Every caller of a failed request is rejected (and answers 503, so its client retries).
           // Resending here would be wrong: part of the request may already be on the log, and a
           // new request gets new producer sequence numbers, so those records would land twice.
-          this.tripBreaker();
+          if (isOutage(error)) this.tripBreaker();
           const failed = unavailable('the request failed', error);
           for (const pending of batch) pending.reject(failed);
         }

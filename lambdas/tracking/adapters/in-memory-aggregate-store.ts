@@ -1,3 +1,4 @@
+import { InMemoryAppliedIdentities } from '../../platform/sql/applied-identities';
 import { InMemoryOffsets } from '../../platform/sql/consumer-offsets';
 import {
   type AggregatableTag,
@@ -24,6 +25,7 @@ const bucketTotals = ({ bucketMs, value }: BucketRow<AggregateKey, Totals>): Buc
  */
 export class InMemoryAggregateStore extends InMemoryMinuteTable<AggregateKey, Totals> implements AggregateStore {
   private readonly offsets = new InMemoryOffsets();
+  private readonly identities = new InMemoryAppliedIdentities();
 
   constructor() {
     super(keyId, addTotals);
@@ -32,9 +34,15 @@ export class InMemoryAggregateStore extends InMemoryMinuteTable<AggregateKey, To
   async addTags(consumerGroup: string, tags: readonly AggregatableTag[]): Promise<{ applied: number; skipped: number }> {
     return this.offsets.applyOnce(consumerGroup, tags, (fresh) => {
       // Computed before anything changes, so a throw leaves the table as it was.
-      const increments = preAggregate(fresh);
+      const first = this.identities.firstApplications(consumerGroup, fresh, (tag) => tag.identity);
+      const increments = preAggregate(first);
+      this.identities.record(consumerGroup, first, (tag) => tag.identity, Date.now());
       for (const inc of increments) this.minutes.add(inc, inc.minuteMs, { count: inc.count, sumPrice: inc.sumPrice });
     });
+  }
+
+  async forgetIdentitiesBefore(cutoffMs: number): Promise<number> {
+    return this.identities.forgetBefore(cutoffMs);
   }
 
   async minuteTotals(key: AggregateKey, range: TimeRange): Promise<BucketTotals[]> {

@@ -12,13 +12,15 @@ const newestFirst = (a: StoredUserTag, b: StoredUserTag) =>
 export class InMemoryUserTagStore implements UserTagStore {
   private readonly byCookie = new Map<string, Record<Action, StoredUserTag[]>>();
   private readonly stored = new Set<string>();
+  private readonly identities = new Set<string>();
 
   async append(tags: readonly StoredUserTag[], keepPerAction: number): Promise<void> {
     const touched = new Set<StoredUserTag[]>();
     for (const tag of tags) {
       const key = positionKey(tag);
-      if (this.stored.has(key)) continue;
+      if (this.stored.has(key) || (tag.identity !== undefined && this.identities.has(tag.identity))) continue;
       this.stored.add(key);
+      if (tag.identity !== undefined) this.identities.add(tag.identity);
       let lists = this.byCookie.get(tag.cookie);
       if (!lists) {
         lists = { VIEW: [], BUY: [] };

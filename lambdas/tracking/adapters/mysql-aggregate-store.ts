@@ -12,6 +12,7 @@
  *   BIGINT sum beyond 2^53 is never rounded through a JS number.
  */
 import type { Pool, RowDataPacket } from 'mysql2/promise';
+import { firstApplications, forgetAppliedIdentitiesBefore } from '../../platform/sql/applied-identities';
 import { applyExactlyOnce } from '../../platform/sql/consumer-offsets';
 import {
   type AggregatableTag,
@@ -36,7 +37,9 @@ export class MySqlAggregateStore implements AggregateStore {
 
   addTags(consumerGroup: string, tags: readonly AggregatableTag[]): Promise<{ applied: number; skipped: number }> {
     return applyExactlyOnce(this.pool, consumerGroup, tags, async (conn, fresh) => {
-      const increments = preAggregate(fresh);
+      // A tag resent by its client (same identity, another offset) counts once.
+      const first = await firstApplications(conn, consumerGroup, fresh, (tag) => tag.identity, Date.now());
+      const increments = preAggregate(first);
       for (let i = 0; i < increments.length; i += INSERT_CHUNK) {
         await conn.query(
           `INSERT INTO tag_minute_aggregates (action, origin, brand_id, category_id, minute_ms, count, sum_price)
@@ -77,6 +80,10 @@ export class MySqlAggregateStore implements AggregateStore {
 
   deleteHoursBefore(cutoffMs: number): Promise<number> {
     return this.rollup.deleteHoursBefore(cutoffMs);
+  }
+
+  forgetIdentitiesBefore(cutoffMs: number): Promise<number> {
+    return forgetAppliedIdentitiesBefore(this.pool, cutoffMs);
   }
 }
 

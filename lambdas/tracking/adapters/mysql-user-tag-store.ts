@@ -6,7 +6,8 @@ import type { StoredUserTag, UserTagStore } from '../domain/user-tag-store';
 
 /**
  * `UserTagStore` over the `user_tags` table (migration 0001). The primary key is the tag's log
- * position, so a redelivered record changes nothing; rows are trimmed per (cookie, action)
+ * position, so a redelivered record changes nothing, and a unique key on the tag's identity
+ * (migration 0007) keeps a copy its client resent (another position) out; rows are trimmed per (cookie, action)
  * right after each batch so the table stays ~400 rows per cookie. Cookies are VARBINARY
  * (migration 0006): compared byte for byte, so "c1" and "c1 " are two profiles, as in memory.
  */
@@ -23,10 +24,12 @@ export class MySqlUserTagStore implements UserTagStore {
       t.action,
       t.timeMs,
       t.raw,
+      t.identity ?? null,
     ]);
-    // A no-op update (not INSERT IGNORE) so only the duplicate key is tolerated, never bad data.
+    // A no-op update (not INSERT IGNORE) so only a duplicate key (the log position, or the
+    // identity of a tag its client resent) is tolerated, never bad data.
     await this.pool.query(
-      `INSERT INTO user_tags (topic, source_partition, source_offset, cookie, action, tag_time_ms, tag_json)
+      `INSERT INTO user_tags (topic, source_partition, source_offset, cookie, action, tag_time_ms, tag_json, identity)
        VALUES ? ON DUPLICATE KEY UPDATE source_offset = source_offset`,
       [rows],
     );

@@ -28,6 +28,8 @@ export interface AggregatableTag {
   readonly topic: string;
   readonly partition: number;
   readonly offset: number;
+  /** The tag's identity (its record's `eventline-identity` header); applied once per window. */
+  readonly identity?: string;
   readonly action: Action;
   readonly origin: string;
   readonly brandId: string;
@@ -126,7 +128,9 @@ export function preAggregate(tags: readonly AggregatableTag[]): MinuteIncrement[
 export interface AggregateStore {
   /**
    * Adds the tags this consumer group has not applied yet, exactly once: the increments and the
-   * group's offsets change together or not at all, so a redelivered batch changes nothing.
+   * group's offsets change together or not at all, so a redelivered batch changes nothing; and a
+   * tag whose identity the group applied within `APPLIED_IDENTITY_WINDOW_MS` (a client's resend,
+   * at another offset) adds nothing either.
    */
   addTags(consumerGroup: string, tags: readonly AggregatableTag[]): Promise<{ applied: number; skipped: number }>;
   /** Per-minute totals of one key in `[from, to)`, ascending; minutes without tags absent. */
@@ -143,6 +147,8 @@ export interface AggregateStore {
   rollUpMinutesBefore(cutoffMs: number, maxMinutes: number): Promise<{ minutes: number; rows: number }>;
   /** Deletes hour rows older than `cutoffMs`; returns how many. */
   deleteHoursBefore(cutoffMs: number): Promise<number>;
+  /** Forgets applied identities first applied before `cutoffMs` (clock time); returns how many. */
+  forgetIdentitiesBefore(cutoffMs: number): Promise<number>;
 }
 
 // ---------------------------------------------------------------------------------------------

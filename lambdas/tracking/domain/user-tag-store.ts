@@ -14,6 +14,8 @@ export interface StoredUserTag {
   readonly timeMs: number;
   /** The tag exactly as the client sent it. */
   readonly raw: string;
+  /** The tag's identity (its record's `eventline-identity` header): a resent copy is not stored again. */
+  readonly identity?: string;
   readonly position: LogPosition;
 }
 
@@ -23,7 +25,7 @@ export interface StoredUserTag {
  */
 export interface UserTagStore {
   /**
-   * Stores tags idempotently (a position already stored is ignored) and then trims every
+   * Stores tags idempotently (a position or an identity already stored is ignored) and then trims every
    * touched (cookie, action) to its `keepPerAction` newest tags.
    */
   append(tags: readonly StoredUserTag[], keepPerAction: number): Promise<void>;

@@ -1,4 +1,5 @@
 import { scheduledJob } from '../../platform/scheduled-job';
+import { APPLIED_IDENTITY_WINDOW_MS } from '../../platform/sql/applied-identities';
 import { platform } from '../../platform/wiring';
 import { applyAppEventRetention } from '../domain/app-event-index';
 import { applyRollupRetention } from '../domain/retention';
@@ -17,6 +18,10 @@ export const handler = scheduledJob(trackingFunctions.applyRetention, async () =
   const parts = {
     profileTags: userTagStore().then(trimExpiredTags),
     tagAggregates: aggregateStore().then((store) => applyRollupRetention(store)),
+    // Identities of applied tags, kept for the dedupe window of clock time (resends come soon).
+    appliedIdentities: aggregateStore().then((store) =>
+      store.forgetIdentitiesBefore(platform.clock.now().getTime() - APPLIED_IDENTITY_WINDOW_MS),
+    ),
     appEventCounts: appEventMinuteRollup().then((rollup) => applyRollupRetention(rollup)),
     // Raw app events: 90 days of event time, measured by the clock (events arrive in real time).
     appEvents: platform.search().then((search) => applyAppEventRetention(search, platform.clock.now())),
