@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { LOCAL_ACCOUNT_ID } from './lambda-invoker';
+import { LOCAL_ACCOUNT_ID, localIds } from './lambda-invoker';
 
 /**
  * Builds the API Gateway HTTP API event, payload format version 2.0, exactly as documented in
@@ -30,6 +30,8 @@ export interface IncomingHttpRequest {
   readonly sourceIp: string;
   readonly body: Buffer;
   readonly receivedAt: Date;
+  /** `decodePathSegments(rawPathEncoded)` when the caller already has it (routing needs it first). */
+  readonly pathSegments?: readonly string[];
 }
 
 export interface RouteSelection {
@@ -39,19 +41,42 @@ export interface RouteSelection {
 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 
+/** Requests come by the thousand within one second: the text is formatted once per second. */
+let lastFormatted = { second: Number.NaN, text: '' };
+
 /** API Gateway's `requestContext.time`: `12/Mar/2020:19:03:58 +0000` (always UTC). */
 export function formatRequestTime(date: Date): string {
+  const second = Math.floor(date.getTime() / 1000);
+  if (second === lastFormatted.second) return lastFormatted.text;
   const two = (n: number) => String(n).padStart(2, '0');
-  return (
+  const text =
     `${two(date.getUTCDate())}/${MONTHS[date.getUTCMonth()]}/${date.getUTCFullYear()}:` +
-    `${two(date.getUTCHours())}:${two(date.getUTCMinutes())}:${two(date.getUTCSeconds())} +0000`
-  );
+    `${two(date.getUTCHours())}:${two(date.getUTCMinutes())}:${two(date.getUTCSeconds())} +0000`;
+  lastFormatted = { second, text };
+  return text;
 }
 
-/** A request id shaped like API Gateway's (`JKJaXmPLvHcESHA=`). */
+const BASE64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+/** 8 random base64 characters drawn once per process; a counter makes each id unique. */
+const requestIdPrefix = randomBytes(6).toString('base64');
+let requestCounter = 0;
+
+/**
+ * A request id shaped like API Gateway's (`JKJaXmPLvHcESHA=`: 15 base64 characters and `=`):
+ * the process's random prefix and a counter of 7 base64 digits, no random bytes per request.
+ */
 export function newApiGatewayRequestId(): string {
-  return randomBytes(11).toString('base64');
+  let n = requestCounter++;
+  let digits = '';
+  for (let i = 0; i < 7; i++) {
+    digits = BASE64[n % 64] + digits;
+    n = Math.floor(n / 64);
+  }
+  return `${requestIdPrefix}${digits}=`;
 }
+
+/** The 24 hex digits of each X-Ray trace id API Gateway adds (`Root=1-<epoch>-<24 hex>`). */
+const traceIds = localIds();
 
 /** Percent-decodes, keeping the input when it is not valid percent-encoding (as a lenient proxy would). */
 export function safeDecode(value: string): string {
@@ -140,11 +165,10 @@ export function buildHttpApiEvent(
     : request.sourceIp;
   headers['x-forwarded-proto'] = 'http';
   headers['x-forwarded-port'] = port;
-  headers['x-amzn-trace-id'] ??=
-    `Root=1-${Math.floor(request.receivedAt.getTime() / 1000).toString(16)}-${randomBytes(12).toString('hex')}`;
+  headers['x-amzn-trace-id'] ??= `Root=1-${Math.floor(request.receivedAt.getTime() / 1000).toString(16)}-${traceIds.hex(24)}`;
   if (request.body.length > 0) headers['content-length'] = String(request.body.length);
 
-  const decodedPath = `/${decodePathSegments(request.rawPathEncoded).join('/')}`;
+  const decodedPath = `/${(request.pathSegments ?? decodePathSegments(request.rawPathEncoded)).join('/')}`;
   const queryStringParameters = parseQueryString(request.rawQueryString);
   const hasPathParameters = Object.keys(selection.pathParameters).length > 0;
   const isText = isTextContentType(headers['content-type']);

@@ -1,6 +1,6 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Handler } from 'aws-lambda';
+import type { APIGatewayProxyEventV2, Handler } from 'aws-lambda';
 import { USER_POOL_AUTHORIZER } from '../../lambdas/platform/manifest-types';
 import { buildHttpApiEvent, decodePathSegments, type IncomingHttpRequest, newApiGatewayRequestId } from './apigw-event';
 import { type GatewayResponse, gatewayResponses, toGatewayResponse } from './apigw-response';
@@ -75,7 +75,40 @@ function readBody(req: http.IncomingMessage, limit: number): Promise<Buffer> {
 }
 
 function sourceIpOf(req: http.IncomingMessage): string {
-  return (req.socket.remoteAddress ?? '127.0.0.1').replace(/^::ffff:/, '');
+  const address = req.socket.remoteAddress ?? '127.0.0.1';
+  return address.startsWith('::ffff:') ? address.slice(7) : address;
+}
+
+/**
+ * JSON-escaping grows a string at most 6× (`\u00XX`); Node refuses request headers over 16 KiB.
+ * Below these bounds an event or a response surely fits Lambda's 6 MB and is not serialized just
+ * to be measured (it was, twice per request).
+ */
+const ESCAPE_GROWTH = 6;
+const SURELY_SMALL_REST_BYTES = 256 * 1024;
+
+function eventSurelyFits(event: APIGatewayProxyEventV2): boolean {
+  if ((event.requestContext as { authorizer?: unknown }).authorizer !== undefined) return false;
+  return (event.body?.length ?? 0) * ESCAPE_GROWTH + SURELY_SMALL_REST_BYTES < MAX_INVOKE_PAYLOAD_BYTES;
+}
+
+function resultSurelyFits(result: unknown): boolean {
+  if (typeof result !== 'object' || result === null) return typeof result !== 'string';
+  const { body, headers, cookies, ...rest } = result as { body?: unknown; headers?: unknown; cookies?: unknown };
+  let chars = typeof body === 'string' ? body.length : body === undefined ? 0 : Number.POSITIVE_INFINITY;
+  if (headers !== undefined && headers !== null) {
+    if (typeof headers !== 'object') return false;
+    for (const [name, value] of Object.entries(headers)) chars += name.length + String(value).length;
+  }
+  if (cookies !== undefined) {
+    if (!Array.isArray(cookies)) return false;
+    for (const cookie of cookies) chars += String(cookie).length;
+  }
+  for (const value of Object.values(rest)) {
+    if (typeof value === 'object' && value !== null) return false;
+    chars += String(value).length;
+  }
+  return chars * ESCAPE_GROWTH + 4096 < MAX_INVOKE_PAYLOAD_BYTES;
 }
 
 export function createHttpGateway(options: HttpGatewayOptions): HttpGateway {
@@ -83,12 +116,13 @@ export function createHttpGateway(options: HttpGatewayOptions): HttpGateway {
   const integrationTimeoutMs = options.integrationTimeoutMs ?? INTEGRATION_TIMEOUT_MS;
   const maxBody = options.maxRequestBodyBytes ?? MAX_REQUEST_BODY_BYTES;
 
-  async function respond(req: http.IncomingMessage, requestId: string): Promise<{ response: GatewayResponse; target?: string }> {
+  async function respond(
+    req: http.IncomingMessage,
+    requestId: string,
+    rawPathEncoded: string,
+    rawQueryString: string,
+  ): Promise<{ response: GatewayResponse; target?: string }> {
     const receivedAt = new Date();
-    const url = req.url ?? '/';
-    const q = url.indexOf('?');
-    const rawPathEncoded = q === -1 ? url : url.slice(0, q);
-    const rawQueryString = q === -1 ? '' : url.slice(q + 1);
     const method = (req.method ?? 'GET').toUpperCase();
     const segments = decodePathSegments(rawPathEncoded);
 
@@ -126,6 +160,7 @@ export function createHttpGateway(options: HttpGatewayOptions): HttpGateway {
       sourceIp: sourceIpOf(req),
       body,
       receivedAt,
+      pathSegments: segments,
     };
     const event = buildHttpApiEvent(request, { routeKey, pathParameters: match.pathParameters }, requestId);
     const authorizerName = match.compiled.route.authorizer;
@@ -142,7 +177,7 @@ export function createHttpGateway(options: HttpGatewayOptions): HttpGateway {
       // Where API Gateway puts a Lambda authorizer's context for the integration.
       Object.assign(event.requestContext, { authorizer: { lambda: decision.context } });
     }
-    if (Buffer.byteLength(JSON.stringify(event)) > MAX_INVOKE_PAYLOAD_BYTES) {
+    if (!eventSurelyFits(event) && Buffer.byteLength(JSON.stringify(event)) > MAX_INVOKE_PAYLOAD_BYTES) {
       // In AWS, Lambda refuses an event over 6 MB (a large binary body grows by a third in base64),
       // so the request fails there; failing it here keeps local and cloud alike.
       logger.warn(`${fn.name}: event exceeds Lambda's 6 MB invocation payload limit`);
@@ -164,7 +199,10 @@ export function createHttpGateway(options: HttpGatewayOptions): HttpGateway {
       if (outcome.error instanceof Error && outcome.error.stack && !outcome.timedOut) logger.error(outcome.error.stack);
       return { response: gatewayResponses.internalServerError(), target: fn.name };
     }
-    if (Buffer.byteLength(JSON.stringify(outcome.result ?? null)) > MAX_INVOKE_PAYLOAD_BYTES) {
+    if (
+      !resultSurelyFits(outcome.result) &&
+      Buffer.byteLength(JSON.stringify(outcome.result ?? null)) > MAX_INVOKE_PAYLOAD_BYTES
+    ) {
       logger.error(`${fn.name}: response exceeds Lambda's 6 MB payload limit`);
       return { response: gatewayResponses.internalServerError(), target: fn.name };
     }
@@ -180,7 +218,9 @@ export function createHttpGateway(options: HttpGatewayOptions): HttpGateway {
 
   const server = http.createServer((req, res) => {
     const started = Date.now();
-    const path = (req.url ?? '/').split('?')[0];
+    const url = req.url ?? '/';
+    const q = url.indexOf('?');
+    const path = q === -1 ? url : url.slice(0, q);
     // The same id API Gateway returns in `apigw-requestid` and passes as requestContext.requestId.
     const requestId = newApiGatewayRequestId();
     const write = (response: GatewayResponse, target?: string): void => {
@@ -201,7 +241,7 @@ export function createHttpGateway(options: HttpGatewayOptions): HttpGateway {
       res.end(response.body);
       logger.info(`${req.method} ${path} ${response.statusCode} ${Date.now() - started}ms${target ? ` (${target})` : ''}`);
     };
-    respond(req, requestId).then(
+    respond(req, requestId, path, q === -1 ? '' : url.slice(q + 1)).then(
       ({ response, target }) => write(response, target),
       (error) => {
         logger.error(`gateway error: ${describeError(error)}`);

@@ -6,9 +6,11 @@ import {
   formatRequestTime,
   type IncomingHttpRequest,
   isTextContentType,
+  newApiGatewayRequestId,
   parseQueryString,
 } from '../../scripts/local-runtime/apigw-event';
 import { MalformedLambdaResponseError, toGatewayResponse } from '../../scripts/local-runtime/apigw-response';
+import { localIds, newLambdaRequestId } from '../../scripts/local-runtime/lambda-invoker';
 import { RouteTable } from '../../scripts/local-runtime/route-matcher';
 import sample from '../fixtures/apigw-v2-sample-event.json';
 import { testFunction } from '../support/function-spec';
@@ -275,5 +277,29 @@ describe('Lambda result to HTTP response (payload 2.0)', () => {
     const response = toGatewayResponse({ statusCode: 204, multiValueHeaders: { a: ['1', '2'] } });
     expect(response.headers).toEqual({});
     expect(response.warnings).toHaveLength(1);
+  });
+});
+
+describe('local ids and times (no random bytes per request)', () => {
+  it('request ids keep their shapes and never repeat', () => {
+    const gateway = new Set(Array.from({ length: 5000 }, () => newApiGatewayRequestId()));
+    expect(gateway.size).toBe(5000);
+    for (const id of gateway) expect(id).toMatch(/^[A-Za-z0-9+/]{15}=$/);
+
+    const lambda = new Set(Array.from({ length: 5000 }, () => newLambdaRequestId()));
+    expect(lambda.size).toBe(5000);
+    for (const id of lambda) expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+
+    const other = localIds();
+    expect(other.hex(24)).toMatch(/^[0-9a-f]{24}$/);
+    expect(other.hex(24)).not.toBe(other.hex(24));
+  });
+
+  it('formats requestContext.time per second, right across second boundaries', () => {
+    const at = (iso: string) => formatRequestTime(new Date(iso));
+    expect(at('2020-03-12T19:03:58.001Z')).toBe('12/Mar/2020:19:03:58 +0000');
+    expect(at('2020-03-12T19:03:58.999Z')).toBe('12/Mar/2020:19:03:58 +0000');
+    expect(at('2020-03-12T19:03:59.000Z')).toBe('12/Mar/2020:19:03:59 +0000');
+    expect(at('2021-01-01T00:00:00.000Z')).toBe('01/Jan/2021:00:00:00 +0000');
   });
 });

@@ -62,6 +62,10 @@ const handlers: Record<string, Handler> = {
   }),
   malformed: async () => ({ statusCode: 200, body: { not: 'a string' } }),
   ticker: async (event: unknown) => ({ received: event }),
+  // Lambda's 6 MB response limit counts the JSON envelope: 1.1 M control characters escape to 6.6 MB.
+  huge: async () => ({ statusCode: 200, body: 'x'.repeat(7 * 1024 * 1024) }),
+  escaped: async () => ({ statusCode: 200, body: '\u0001'.repeat(1_100_000) }),
+  roomy: async () => ({ statusCode: 200, headers: { 'x-size': 'large' }, body: 'y'.repeat(900_000) }),
 };
 
 const manifest: Manifest = {
@@ -87,6 +91,9 @@ const manifest: Manifest = {
     fn('callback-style', { routes: [{ method: 'GET', path: '/callback' }] }),
     fn('problem', { routes: [{ method: 'POST', path: '/problem' }] }),
     fn('malformed', { routes: [{ method: 'GET', path: '/malformed' }] }),
+    fn('huge', { routes: [{ method: 'GET', path: '/huge' }] }),
+    fn('escaped', { routes: [{ method: 'GET', path: '/escaped' }] }),
+    fn('roomy', { routes: [{ method: 'GET', path: '/roomy' }] }),
     fn('ticker', { schedules: [{ name: 'tick', expression: 'rate(5 minutes)', description: 'test' }] }),
   ],
 };
@@ -285,6 +292,24 @@ describe('local runtime: HTTP API gateway', () => {
     expect(response.status).toBe(413);
     expect(json(response)).toEqual({ message: 'Request Entity Too Large' });
     expect(seen.event).toBeUndefined();
+  });
+
+  it("answers 413 for an event over Lambda's 6 MB (a binary body grows by a third in base64)", async () => {
+    seen.event = undefined;
+    const body = Buffer.alloc(5 * 1024 * 1024, 0xff);
+    const response = await send(runtime.url, 'POST', '/echo/binary', { 'content-type': 'application/octet-stream' }, body);
+    expect(response.status).toBe(413);
+    expect(seen.event).toBeUndefined();
+    expect(logger.lines.some((l) => l.line.includes("event exceeds Lambda's 6 MB"))).toBe(true);
+  });
+
+  it("answers 500 for a response over Lambda's 6 MB, escaping included, and passes one below", async () => {
+    expect((await send(runtime.url, 'GET', '/huge')).status).toBe(500);
+    expect((await send(runtime.url, 'GET', '/escaped')).status).toBe(500);
+    expect(logger.lines.filter((l) => l.line.includes("response exceeds Lambda's 6 MB"))).toHaveLength(2);
+    const roomy = await send(runtime.url, 'GET', '/roomy');
+    expect(roomy.status).toBe(200);
+    expect(roomy.body.length).toBe(900_000);
   });
 
   it('logs one line per request: method, path, status, duration — no query string or headers', async () => {
