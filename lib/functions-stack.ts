@@ -2,6 +2,7 @@ import { Stack, type StackProps } from 'aws-cdk-lib';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type { Construct } from 'constructs';
 import type { Manifest } from '../lambdas/platform/manifest-types';
+import { type KafkaConnectionPlan, kafkaConnectionPlan } from './config/kafka-connections';
 import type { StageConfig } from './config/stages';
 import { ManifestFunction, type PlatformResources } from './constructs/manifest-function';
 import { RuntimeDepsLayer } from './constructs/runtime-deps-layer';
@@ -22,9 +23,15 @@ export interface FunctionsStackProps extends StackProps {
  */
 export class FunctionsStack extends Stack {
   readonly functions: ReadonlyMap<string, ManifestFunction>;
+  /** How the functions that connect to Kafka are bounded (the synth fails if they cannot be). */
+  readonly kafkaConnections: KafkaConnectionPlan;
 
   constructor(scope: Construct, id: string, props: FunctionsStackProps) {
     super(scope, id, props);
+    // kafka.t3.small brokers admit 4 new IAM connections a second: every container of a Kafka
+    // client is a connection to each broker, so the clients' concurrency is bounded.
+    this.kafkaConnections = kafkaConnectionPlan(props.config, props.manifest);
+    const kafkaClients = new Set(this.kafkaConnections.clientFunctions);
     // Each stack that has functions gets its own version of the same layer asset (bundled once,
     // uploaded once): no cross-stack export of a layer ARN to untangle on updates.
     const layer = new RuntimeDepsLayer(this, 'RuntimeDeps');
@@ -39,6 +46,7 @@ export class FunctionsStack extends Stack {
           layer,
           vpc: props.vpc,
           securityGroup: props.securityGroup,
+          reservedConcurrency: kafkaClients.has(spec.name) ? this.kafkaConnections.reservedConcurrency : undefined,
         }),
       );
     }

@@ -67,6 +67,13 @@ export interface StageConfig {
     readonly maxEcpuPerSecond: number;
     readonly snapshotRetentionDays: number;
   };
+  readonly functions: {
+    /**
+     * The account's Lambda concurrency quota the stage may plan with (1000 by default). Kafka
+     * clients' reserved concurrency (lib/config/kafka-connections.ts) is bounded by it.
+     */
+    readonly accountConcurrency: number;
+  };
   /** Provisioned event pollers of every MSK event-source mapping (1 poller ≈ 5 MB/s). */
   readonly consumers: {
     readonly minimumPollers: number;
@@ -145,6 +152,7 @@ const dev: StageConfig = {
     secretRotationDays: 30,
   },
   cache: { maxDataStorageGb: 1, maxEcpuPerSecond: 5000, snapshotRetentionDays: 1 },
+  functions: { accountConcurrency: 1000 },
   consumers: { minimumPollers: 1, maximumPollers: 3 },
   logs: { retention: RetentionDays.ONE_WEEK },
   api: { rateLimit: 200, burstLimit: 400 },
@@ -196,6 +204,7 @@ const prod: StageConfig = {
     secretRotationDays: 30,
   },
   cache: { maxDataStorageGb: 10, maxEcpuPerSecond: 100_000, snapshotRetentionDays: 7 },
+  functions: { accountConcurrency: 1000 },
   consumers: { minimumPollers: 1, maximumPollers: 20 },
   logs: { retention: RetentionDays.ONE_MONTH },
   api: { rateLimit: 2000, burstLimit: 4000 },

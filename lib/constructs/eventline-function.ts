@@ -2,7 +2,7 @@ import * as path from 'node:path';
 import { Duration } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat, SourceMapMode } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { type BundlingOptions, NodejsFunction, OutputFormat, SourceMapMode } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import type { StageConfig } from '../config/stages';
@@ -22,6 +22,8 @@ export interface EventlineFunctionProps {
   readonly layer: RuntimeDepsLayer;
   /** VPC placement (private subnets with egress); omit for functions that only call AWS APIs. */
   readonly network?: { readonly vpc: ec2.IVpc; readonly securityGroup: ec2.ISecurityGroup };
+  /** Reserved concurrency (a cap, and a reservation out of the account's pool); omit for none. */
+  readonly reservedConcurrency?: number;
   /** Shell commands run after esbuild, e.g. to copy data files next to the bundle. */
   readonly afterBundling?: (inputDir: string, outputDir: string) => string[];
 }
@@ -32,6 +34,26 @@ export interface EventlineFunctionProps {
  * on modules that are (deliberately) not installed.
  */
 const unusedOptionalModules = ['avro-js', 'protobufjs'];
+
+/**
+ * The esbuild options of every Eventline bundle; test/infra builds the bundles with exactly these
+ * to check their size and that they carry nothing the layer holds. Minified CommonJS for Node 22
+ * with a source map (no sources inside). Everything the runtime-deps layer provides stays
+ * external: a bundle holds Eventline's code and the small libraries its handlers run on every
+ * invocation (zod, Powertools, middy), and loads drivers and AWS SDK clients from the layer when
+ * a handler first uses them (see "Cold starts and bundles" in docs/ARCHITECTURE.md).
+ */
+export function eventlineBundling(layerModules: readonly string[]): BundlingOptions & { externalModules: string[] } {
+  return {
+    minify: true,
+    sourceMap: true,
+    sourceMapMode: SourceMapMode.DEFAULT,
+    sourcesContent: false,
+    target: 'node22',
+    format: OutputFormat.CJS,
+    externalModules: [...layerModules, ...unusedOptionalModules],
+  };
+}
 
 /** The deployed name of a function: `<stage prefix>-<manifest name>` (dashboards and alarms use it). */
 export function physicalFunctionName(config: StageConfig, name: string): string {
@@ -46,6 +68,8 @@ export function physicalFunctionName(config: StageConfig, name: string): string 
 export class EventlineFunction extends NodejsFunction {
   /** `eventline-<stage>-<name>`: the name alarms and dashboards use. */
   readonly deployedName: string;
+  /** The handler file, relative to the repository root (what the bundle is built from). */
+  readonly entry: string;
 
   constructor(scope: Construct, id: string, props: EventlineFunctionProps) {
     const { config } = props;
@@ -68,6 +92,7 @@ export class EventlineFunction extends NodejsFunction {
       memorySize: props.memoryMb,
       timeout: Duration.seconds(props.timeoutSeconds),
       tracing: lambda.Tracing.ACTIVE,
+      ...(props.reservedConcurrency !== undefined ? { reservedConcurrentExecutions: props.reservedConcurrency } : {}),
       logGroup,
       layers: [props.layer.layer],
       environment: { NODE_OPTIONS: '--enable-source-maps', ...props.environment },
@@ -79,15 +104,10 @@ export class EventlineFunction extends NodejsFunction {
           }
         : {}),
       bundling: {
-        minify: true,
-        sourceMap: true,
-        sourceMapMode: SourceMapMode.DEFAULT,
-        sourcesContent: false,
-        target: 'node22',
-        format: OutputFormat.CJS,
-        // The layer provides these; everything else (including the AWS SDK v3 clients, at the
-        // versions in package-lock.json) is bundled so behaviour doesn't depend on the runtime's SDK.
-        externalModules: [...props.layer.externalModules, ...unusedOptionalModules],
+        // The layer provides the drivers and the AWS SDK clients (at the versions locked in
+        // layers/runtime-deps, equal to package-lock.json's), so behaviour doesn't depend on the
+        // runtime's own SDK; everything else a handler imports is bundled.
+        ...eventlineBundling(props.layer.externalModules),
         ...(afterBundling
           ? {
               commandHooks: {
@@ -100,5 +120,6 @@ export class EventlineFunction extends NodejsFunction {
       },
     });
     this.deployedName = functionName;
+    this.entry = props.entry;
   }
 }

@@ -95,6 +95,8 @@ export interface ManifestFunctionProps {
   readonly layer: RuntimeDepsLayer;
   readonly vpc: ec2.IVpc;
   readonly securityGroup: ec2.ISecurityGroup;
+  /** Reserved concurrency (the Kafka clients' bound, lib/config/kafka-connections.ts). */
+  readonly reservedConcurrency?: number;
 }
 
 /**
@@ -118,6 +120,7 @@ export class ManifestFunction extends EventlineFunction {
       environment: environmentFor(spec.uses, config, platform, spec.capability),
       layer: props.layer,
       network: needsVpc(spec) ? { vpc: props.vpc, securityGroup: props.securityGroup } : undefined,
+      reservedConcurrency: props.reservedConcurrency,
     });
     this.spec = spec;
     const kafka = new KafkaArns(this, platform.kafka.clusterArn, platform.kafka.clusterName);

@@ -5,6 +5,13 @@
 import { RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { manifest } from '../../lambdas/manifest';
+import {
+  clientConnectTimeoutSeconds,
+  connectionHeadroom,
+  kafkaConnectionPlan,
+  minimumUnreservedConcurrency,
+  mskIamLimits,
+} from '../../lib/config/kafka-connections';
 import { stageConfig } from '../../lib/config/stages';
 import { zoneProblems, zoneSizing } from '../../lib/config/zones';
 import { resourcesOf, type SynthesizedEventline, synthEventline, threeAzs } from './support/synth';
@@ -225,4 +232,48 @@ describe('cross-stack references', () => {
       }
     },
   );
+});
+
+describe('Kafka IAM connection limits', () => {
+  it.each([['dev'], ['prod']])('%s: bounds every Kafka client so the brokers admit them all', (stage) => {
+    const app = stage === 'dev' ? dev : prod;
+    const config = stageConfig(stage as 'dev' | 'prod');
+    const plan = kafkaConnectionPlan(config, manifest);
+    expect(app.stacks.functions.kafkaConnections).toEqual(plan);
+    expect(plan.clientFunctions).toEqual(manifest.functions.filter((f) => f.uses.includes('bus')).map((f) => f.name));
+    // Every client at its bound stays within the planned share of the per-broker limit ...
+    expect(plan.peakConnectionsPerBroker).toBeLessThanOrEqual(plan.limits.maxConnectionsPerBroker * connectionHeadroom);
+    // ... one function's cold burst is admitted within the client's connection timeout ...
+    expect(plan.coldBurstSeconds).toBeLessThanOrEqual(clientConnectTimeoutSeconds);
+    // ... the reservations fit the account, and each consumer can run its mapping's pollers.
+    expect(plan.clientFunctions.length * plan.reservedConcurrency).toBeLessThanOrEqual(
+      config.functions.accountConcurrency - minimumUnreservedConcurrency,
+    );
+    expect(plan.reservedConcurrency).toBeGreaterThanOrEqual(config.consumers.maximumPollers);
+
+    const functions = resourcesOf(app.template(app.stacks.functions), 'AWS::Lambda::Function');
+    for (const fn of manifest.functions) {
+      const [, props] = functions.find(([, p]) => p.FunctionName === `${config.prefix}-${fn.name}`) ?? [];
+      const expected = fn.uses.includes('bus') ? plan.reservedConcurrency : undefined;
+      expect([fn.name, props?.ReservedConcurrentExecutions]).toEqual([fn.name, expected]);
+    }
+  });
+
+  it('derives the bound from the broker size: t3 brokers admit 4 new IAM connections a second, m7g 100', () => {
+    expect(mskIamLimits('kafka.t3.small')).toEqual({ maxConnectionsPerBroker: 3000, newConnectionsPerSecondPerBroker: 4 });
+    expect(mskIamLimits('kafka.m7g.large')).toEqual({ maxConnectionsPerBroker: 3000, newConnectionsPerSecondPerBroker: 100 });
+    // dev (t3.small): 4/s × 5 s ÷ 2 connections per container = 10 containers per function.
+    expect(kafkaConnectionPlan(stageConfig('dev'), manifest).reservedConcurrency).toBe(10);
+    // The same functions on m7g brokers are bound by the account's concurrency instead.
+    const onM7g = { ...stageConfig('dev'), kafka: { ...stageConfig('dev').kafka, brokerInstanceType: 'kafka.m7g.large' } };
+    const clients = manifest.functions.filter((f) => f.uses.includes('bus')).length;
+    expect(kafkaConnectionPlan(onM7g, manifest).reservedConcurrency).toBe(Math.floor(900 / clients));
+  });
+
+  it("refuses a stage whose consumers' pollers cannot fit what t3 brokers admit", () => {
+    const prodOnT3 = { ...stageConfig('prod'), kafka: { ...stageConfig('prod').kafka, brokerInstanceType: 'kafka.t3.small' } };
+    expect(() => kafkaConnectionPlan(prodOnT3, manifest)).toThrow(
+      /Stage prod overloads its kafka\.t3\.small brokers' IAM connection limits:\n {2}- each Kafka client function could reserve only 10 concurrent executions \(by the broker's 4\/s new-connection rate: 10;[^\n]*fewer than the 20 pollers/,
+    );
+  });
 });
