@@ -57,19 +57,40 @@ describe('observedHandler', () => {
     expect(output).toBe('');
   });
 
-  it('flushes the metrics an invocation stored, after success and after an error', async () => {
-    const ok = observedHandler(async () => {
-      metrics.addMetric('observabilityTestOk', MetricUnit.Count, 1);
-      return 'ok';
-    });
-    await ok({}, lambdaContext(10_000));
-    expect(metrics.hasStoredMetrics()).toBe(false);
+  it('publishes the metrics an invocation stored, after success and after an error, when output is on', async () => {
+    const previous = process.env.POWERTOOLS_METRICS_DISABLED;
+    process.env.POWERTOOLS_METRICS_DISABLED = 'false';
+    try {
+      let enabled!: typeof import('../../lambdas/platform/observability');
+      jest.isolateModules(() => {
+        enabled = require('../../lambdas/platform/observability');
+      });
+      const ok = enabled.observedHandler(async () => {
+        enabled.metrics.addMetric('observabilityTestOk', MetricUnit.Count, 1);
+        return 'ok';
+      });
+      const failing = enabled.observedHandler(async () => {
+        enabled.metrics.addMetric('observabilityTestFailed', MetricUnit.Count, 1);
+        throw new Error('boom');
+      });
+      const empty = enabled.observedHandler(async () => 'nothing counted');
+      const output = await captured(async () => {
+        await ok({}, lambdaContext(10_000));
+        await expect(failing({}, lambdaContext(10_000))).rejects.toThrow('boom');
+        await empty({}, lambdaContext(10_000));
+      });
+      const blobs = output.trim().split('\n');
+      expect(blobs).toHaveLength(2);
+      expect(JSON.parse(blobs[0]!)).toMatchObject({ observabilityTestOk: 1 });
+      expect(JSON.parse(blobs[1]!)).toMatchObject({ observabilityTestFailed: 1 });
+      expect(enabled.metrics.hasStoredMetrics()).toBe(false);
+    } finally {
+      process.env.POWERTOOLS_METRICS_DISABLED = previous;
+    }
+  });
 
-    const failing = observedHandler(async () => {
-      metrics.addMetric('observabilityTestFailed', MetricUnit.Count, 1);
-      throw new Error('boom');
-    });
-    await expect(failing({}, lambdaContext(10_000))).rejects.toThrow('boom');
+  it('with output off (locally) does not even store a metric', () => {
+    metrics.addMetric('observabilityTestDropped', MetricUnit.Count, 1);
     expect(metrics.hasStoredMetrics()).toBe(false);
   });
 
