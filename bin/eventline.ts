@@ -8,7 +8,8 @@
  * (`@aws-cdk/core:validateAgainstDefaultRules`, `@aws-cdk/core:strictCfnValidateErrors`).
  *
  * Optional context: `mailFrom` (sender address), `mailDomain` (SES domain identity instead of the
- * sender address), `alarmEmail` (subscribed to the alarm topic).
+ * sender address), `alarmEmail` (subscribed to the alarm topic), `createSearchServiceLinkedRole`
+ * (`true` on the first deploy into an account without OpenSearch's service-linked role).
  */
 import { App } from 'aws-cdk-lib';
 import { manifest } from '../lambdas/manifest';
@@ -36,6 +37,9 @@ buildEventline(app, {
   mailFrom: optionalContext('mailFrom'),
   mailDomain: optionalContext('mailDomain'),
   alarmEmail: optionalContext('alarmEmail'),
+  ...(optionalContext('createSearchServiceLinkedRole') === undefined
+    ? {}
+    : { createSearchServiceLinkedRole: optionalContext('createSearchServiceLinkedRole') === 'true' }),
 });
 
 // cdk-nag AwsSolutions (a validation plugin in cdk-nag v3, which replaced the Aspect API) and the

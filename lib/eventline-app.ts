@@ -22,6 +22,8 @@ export interface EventlineAppOptions {
   readonly mailFrom?: string;
   readonly mailDomain?: string;
   readonly alarmEmail?: string;
+  /** Overrides the stage's `search.createServiceLinkedRole` (a fresh account's first deploy). */
+  readonly createSearchServiceLinkedRole?: boolean;
 }
 
 export interface EventlineStacks {
@@ -44,7 +46,11 @@ export interface EventlineStacks {
  */
 export function buildEventline(app: App, options: EventlineAppOptions): EventlineStacks {
   validateManifest(options.manifest);
-  const config = stageConfig(options.stage);
+  const staged = stageConfig(options.stage);
+  const config: StageConfig =
+    options.createSearchServiceLinkedRole === undefined
+      ? staged
+      : { ...staged, search: { ...staged.search, createServiceLinkedRole: options.createSearchServiceLinkedRole } };
   const { manifest, env } = options;
   const id = (concern: string) => `Eventline-${config.stage}-${concern}`;
   const common = { env, config };

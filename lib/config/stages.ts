@@ -50,6 +50,12 @@ export interface StageConfig {
     readonly masterNodes: number;
     readonly masterNodeInstanceType: string;
     readonly volumeSizeGb: number;
+    /**
+     * Create OpenSearch's service-linked role (AWSServiceRoleForAmazonOpenSearchService), which a
+     * VPC domain needs. An account has it once: creating it again fails, so this is off and the
+     * first deploy into a fresh account turns it on (`-c createSearchServiceLinkedRole=true`).
+     */
+    readonly createServiceLinkedRole: boolean;
   };
   readonly database: {
     /** `ec2.InstanceType` notation without the `db.` prefix. */
@@ -140,6 +146,7 @@ const dev: StageConfig = {
     masterNodes: 0,
     masterNodeInstanceType: 'm7g.large.search',
     volumeSizeGb: 10,
+    createServiceLinkedRole: false,
   },
   database: {
     instanceType: 't4g.small',
@@ -192,6 +199,7 @@ const prod: StageConfig = {
     masterNodes: 3,
     masterNodeInstanceType: 'm7g.large.search',
     volumeSizeGb: 100,
+    createServiceLinkedRole: false,
   },
   database: {
     instanceType: 'r7g.large',

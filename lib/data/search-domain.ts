@@ -1,4 +1,4 @@
-import { Stack } from 'aws-cdk-lib';
+import { RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
@@ -105,6 +105,18 @@ export class SearchDomain extends Construct {
       removalPolicy: config.removalPolicy,
     });
     this.domain.node.addDependency(logsPolicy);
+
+    // A VPC domain needs OpenSearch's service-linked role (it places the domain's network
+    // interfaces). The account has it once; the stage creates it only when asked (a fresh account),
+    // and keeps it on `cdk destroy`: other domains of the account may rely on it.
+    if (config.search.createServiceLinkedRole) {
+      const serviceLinkedRole = new iam.CfnServiceLinkedRole(this, 'ServiceLinkedRole', {
+        awsServiceName: 'opensearchservice.amazonaws.com',
+        description: 'OpenSearch Service: network interfaces of VPC domains (created by Eventline)',
+      });
+      serviceLinkedRole.applyRemovalPolicy(RemovalPolicy.RETAIN);
+      this.domain.node.addDependency(serviceLinkedRole);
+    }
 
     // Set on the L1 directly: the L2's `accessPolicies` applies them through a custom resource.
     const cfnDomain = this.domain.node.defaultChild as opensearch.CfnDomain;

@@ -277,3 +277,34 @@ describe('Kafka IAM connection limits', () => {
     );
   });
 });
+
+describe("OpenSearch's service-linked role", () => {
+  it('is not created by default: an account has it once, and creating it again fails', () => {
+    for (const app of [dev, prod]) {
+      expect(app.stacks.config.search.createServiceLinkedRole).toBe(false);
+      app.template(app.stacks.data).resourceCountIs('AWS::IAM::ServiceLinkedRole', 0);
+    }
+  });
+
+  it('is created, kept on destroy, and before the domain when the deploy asks for it', () => {
+    const fresh = synthEventline('dev', manifest, { app: { createSearchServiceLinkedRole: true } });
+    try {
+      const template = fresh.template(fresh.stacks.data).toJSON();
+      const roles = Object.entries(template.Resources as Record<string, Record<string, unknown>>).filter(
+        ([, r]) => r.Type === 'AWS::IAM::ServiceLinkedRole',
+      );
+      expect(roles).toHaveLength(1);
+      const [roleId, role] = roles[0];
+      expect(role).toMatchObject({
+        Properties: { AWSServiceName: 'opensearchservice.amazonaws.com' },
+        DeletionPolicy: 'Retain',
+      });
+      const [domain] = Object.values(template.Resources as Record<string, { Type: string; DependsOn?: string[] }>).filter(
+        (r) => r.Type === 'AWS::OpenSearchService::Domain',
+      );
+      expect(domain.DependsOn).toContain(roleId);
+    } finally {
+      fresh.dispose();
+    }
+  });
+});

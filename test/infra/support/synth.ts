@@ -5,7 +5,7 @@ import { App, type Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import type { Manifest } from '../../../lambdas/platform/manifest-types';
 import type { StageName } from '../../../lib/config/stages';
-import { buildEventline, type EventlineStacks } from '../../../lib/eventline-app';
+import { buildEventline, type EventlineAppOptions, type EventlineStacks } from '../../../lib/eventline-app';
 import { fromRepoRoot } from '../../../lib/paths';
 import { addSynthValidations } from '../../../lib/validation';
 
@@ -39,6 +39,8 @@ export interface SynthOptions {
    * the synth is environment-agnostic (2 AZs), as `npm run synth` without credentials.
    */
   readonly availabilityZones?: readonly string[];
+  /** Extra app options (what `-c` context gives `bin/eventline.ts`). */
+  readonly app?: Pick<EventlineAppOptions, 'createSearchServiceLinkedRole'>;
 }
 
 /**
@@ -55,7 +57,7 @@ export function synthEventline(stage: StageName, manifest: Manifest, options: Sy
   const app = new App({ outdir, context: { ...cdkJsonContext(), ...lookups, 'aws:cdk:bundling-stacks': [] } });
   let stacks: EventlineStacks;
   try {
-    stacks = buildEventline(app, { stage, manifest, ...(azs ? { env: testEnvironment } : {}) });
+    stacks = buildEventline(app, { stage, manifest, ...options.app, ...(azs ? { env: testEnvironment } : {}) });
     addSynthValidations(app);
     app.synth();
   } catch (error) {
