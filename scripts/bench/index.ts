@@ -10,6 +10,10 @@ import { ROOT } from './bench-env';
 
 /** name → script, in the order `npm run bench` runs them (cheapest first). */
 const BENCHMARKS: Readonly<Record<string, { script: string; what: string }>> = {
+  coldstart: {
+    script: 'coldstart.ts',
+    what: 'module init of every built bundle in cdk.out (npm run synth first), layer on NODE_PATH, vs a bare handler',
+  },
   ingest: { script: 'ingest.ts', what: 'POST /user_tags throughput and latency vs a bare Node server' },
   consumers: {
     script: 'consumers.ts',
