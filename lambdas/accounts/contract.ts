@@ -5,7 +5,7 @@
  * after any change, so a capability keeps its own copy instead of asking accounts. And the
  * sign-in itself, for pages with a sign-in form of their own.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Tokens } from '../platform/identity/identity';
 
 export { accountEventsTopic } from './topics';

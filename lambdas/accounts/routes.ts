@@ -3,7 +3,7 @@
  * only Eventline's API. Sign-up and sign-in are public (they are how one gets a token); every
  * `/v1/accounts/me…` route is the signed-in user's own (behind the user pool's JWT authorizer).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { type RouteContract, USER_POOL_AUTHORIZER } from '../platform/manifest-types';
 
 const username = z.string().min(1).max(128);

@@ -3,7 +3,7 @@
  * change and delete happenings; anyone reads one and searches them. Read by the handlers, the
  * manifest (the CDK app and the local runtime) and the OpenAPI document.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { decimalInteger, instantText, repeated, single } from '../platform/http/query';
 import { type AccessRule, type RouteContract, USER_POOL_AUTHORIZER } from '../platform/manifest-types';
 import {

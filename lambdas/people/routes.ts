@@ -3,7 +3,7 @@
  * (answered 202 once the write is in the `people` log), read and searched by anyone. Read by the
  * handlers, the manifest (the CDK app and the local runtime) and the OpenAPI document.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { decimalInteger, single } from '../platform/http/query';
 import { type AccessRule, type RouteContract, USER_POOL_AUTHORIZER } from '../platform/manifest-types';
 import type { PeopleQuery } from './domain/people';

@@ -4,7 +4,7 @@
  * exist. Read by the handler, the manifest (the CDK app and the local runtime) and the OpenAPI
  * document.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { decimalInteger, instantText, single } from '../platform/http/query';
 import { type RouteContract, USER_POOL_AUTHORIZER } from '../platform/manifest-types';
 import { ID_PATTERN, REMINDER_STATUSES } from './domain/reminder';

@@ -4,7 +4,7 @@
  * runtime) and by the OpenAPI document. Domain code does not see HTTP: these schemas turn
  * request parts into domain values.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { decimalInteger, parsedBy, repeated, single } from '../platform/http/query';
 import type { AccessRule, RouteContract } from '../platform/manifest-types';
 import { AGGREGATE_KINDS, type AggregateKind, type AggregatesQuery } from './domain/aggregates';

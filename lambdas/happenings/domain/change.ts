@@ -11,7 +11,7 @@
  *   `previousEndsAt` are there when a change moved the happening in time.
  * - `changedAt` is when the change was committed (the projection's lag is measured from it).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { type Happening, happeningOf, happeningSchema } from './happening';
 
 export interface HappeningChange {

@@ -14,7 +14,7 @@
  * - `topics` are 1-10 distinct lower-case slugs (`live-music`), 1-40 characters each;
  * - texts are trimmed, and bounded: title 1-200, description 0-5000, place name 1-200 characters.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { parseInstant, utcText } from '../../platform/calendar';
 
 export const TITLE_MAX = 200;

@@ -3,7 +3,7 @@
  * Values go into subjects and bodies, so text is plain: bounded, no control characters (a CR/LF
  * in a subject would start a new header line), no unpaired surrogates.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { EventBus } from '../../platform/bus/event-bus';
 import { InvalidInput } from '../../platform/errors';
 import { mailOutcomesTopic, mailRequestsTopic } from '../topics';

@@ -14,7 +14,7 @@
  * - Phone numbers: an optional leading `+`, then digits, spaces, dashes and parentheses, 6..25
  *   characters with at least 6 digits.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { usernameProblem } from '../../platform/identity/identity-input';
 
 export const NAME_MAX = 80;

@@ -5,7 +5,7 @@
  * both keep deletes as tombstones, so redelivered, replayed or reordered records change nothing
  * and both stores converge on the same state.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { isTombstone, type PoisonRecord, type RecordOrTombstone } from '../../platform/kafka/decode';
 import type { SearchIndex } from '../../platform/search/search-index';
 import type { PersonRecordValue } from './people';

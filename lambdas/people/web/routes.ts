@@ -4,7 +4,7 @@
  * bearer token: each page reads and verifies its own session cookie (platform/http/web-session.ts)
  * and checks "owner or admin" itself, exactly as the API's JWT authorizer and access rules do.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { single } from '../../platform/http/query';
 import type { RouteContract } from '../../platform/manifest-types';
 import { profileFieldsSchema, usernameSchema } from '../domain/profile';

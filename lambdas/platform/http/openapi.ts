@@ -4,7 +4,7 @@
  * the security schemes of its authorizers. Served by the local runtime at `GET /openapi.json`
  * and committed as docs/openapi.json (a test fails when that file is stale).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import {
   type FunctionSpec,
   type HttpRouteSpec,

@@ -7,7 +7,7 @@
  * properties. Route schemas then say per parameter how many values it takes (`single`,
  * `repeated`) and what they are.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { parseInstant } from '../calendar';
 
 export type QueryParameters = Record<string, string[]>;

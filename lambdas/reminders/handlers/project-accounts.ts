@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { accountEventSchema } from '../../accounts/contract';
 import { logger } from '../../platform/observability';
 import { topicConsumer } from '../../platform/topic-consumer';

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { EventBus, OutgoingRecord } from '../../platform/bus/event-bus';
 import { isCalendarValid } from '../../platform/calendar';
 import { appIdSchema } from './app-registry';

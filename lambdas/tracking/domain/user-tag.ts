@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { isCalendarValid } from '../../platform/calendar';
 
 /** `2022-03-01T00:00:00.649Z`: UTC with a `Z`, fractional seconds optional (up to micro). */
