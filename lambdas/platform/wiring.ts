@@ -138,7 +138,11 @@ async function createLocalKafkaBus(): Promise<LocalBus> {
   const kafka = await kafkaFromEnv();
   // A prefix lets several local runtimes (a developer's, an end-to-end test's) share one Kafka.
   const prefix = process.env.EVENTLINE_TOPIC_PREFIX ?? '';
-  return new PrefixedBus(prefix, new KafkaEventBus(kafka, publishOptions()), new KafkaTopicSubscriber(kafka));
+  // The consumer group session timeout (kafkajs' default 30 s): how long a crashed runtime's
+  // members hold their partitions. Tests that kill runtimes shorten it (the broker allows 6 s+).
+  const session = process.env.EVENTLINE_KAFKA_SESSION_TIMEOUT_MS;
+  const subscriberOptions = session ? { sessionTimeoutMs: Number(session) } : {};
+  return new PrefixedBus(prefix, new KafkaEventBus(kafka, publishOptions()), new KafkaTopicSubscriber(kafka, subscriberOptions));
 }
 
 /** Default publish deadline: HTTP producers answer 503 within a second while Kafka is down. */

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 
 /**
@@ -13,7 +14,7 @@ import path from 'node:path';
  * `services:up` after the fault suite as well. Stopping services breaks any test running at the
  * same time, which is why the `faults` project runs alone, after the others, in band.
  */
-export type FaultService = 'opensearch' | 'mariadb';
+export type FaultService = 'opensearch' | 'mariadb' | 'kafka';
 
 const ROOT = path.resolve(__dirname, '../..');
 
@@ -21,6 +22,7 @@ const ROOT = path.resolve(__dirname, '../..');
 const stopped = new Set<FaultService>();
 
 function runScript(service: FaultService, verb: 'halt' | 'start'): Promise<void> {
+  if (service === 'kafka' && verb === 'halt') return Promise.reject(new Error('Kafka is killed (killKafkaBroker), not halted'));
   return new Promise((resolve, reject) => {
     const child = spawn('bash', [path.join(ROOT, 'scripts/services', `${service}.sh`), verb], {
       cwd: ROOT,
@@ -48,6 +50,29 @@ export async function stopService(service: FaultService): Promise<number> {
   stopped.add(service);
   await runScript(service, 'halt');
   return Date.now() - started;
+}
+
+/**
+ * Kills the local Kafka broker with SIGKILL (no controlled shutdown, no flush: a crash), by the
+ * pid `scripts/services/kafka.sh` recorded, and resolves once the process is gone. `startService('kafka')`
+ * (kafka.sh start) starts it again.
+ */
+export async function killKafkaBroker(): Promise<void> {
+  const pid = Number((await readFile(path.join(ROOT, '.local/kafka/kafka.pid'), 'utf8')).trim());
+  if (!Number.isInteger(pid) || pid <= 1) throw new Error('no Kafka broker pid in .local/kafka/kafka.pid');
+  const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
+  if (!cmdline.includes('kafka.Kafka')) throw new Error(`pid ${pid} is not the local Kafka broker`);
+  stopped.add('kafka');
+  process.kill(pid, 'SIGKILL');
+  for (let i = 0; i < 200; i++) {
+    try {
+      process.kill(pid, 0);
+    } catch {
+      return;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`the Kafka broker (pid ${pid}) did not exit after SIGKILL`);
 }
 
 /** Starts the service and resolves once it answers; returns how long that took (ms). */
