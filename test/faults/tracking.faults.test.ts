@@ -22,7 +22,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { Client } from '@opensearch-project/opensearch';
-import type { Admin, Consumer } from 'kafkajs';
+import { type Admin, type Consumer, Partitioners } from 'kafkajs';
 import mysql from 'mysql2/promise';
 import { createLocalKafka } from '../../lambdas/platform/bus/kafka-client';
 import { localServices } from '../../lambdas/platform/config';
@@ -465,7 +465,7 @@ describe('tracking under faults (services backend)', () => {
   }, 300_000);
 
   it('poison records are dead-lettered and the partition goes on', async () => {
-    const producer = createLocalKafka().producer();
+    const producer = createLocalKafka().producer({ createPartitioner: Partitioners.DefaultPartitioner });
     const reader: Consumer = createLocalKafka().consumer({ groupId: `${prefix}fault-dead-letters-${run}` });
     const letters: DeadLetter[] = [];
     await producer.connect();
