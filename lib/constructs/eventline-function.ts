@@ -5,6 +5,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { type BundlingOptions, NodejsFunction, OutputFormat, SourceMapMode } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
+import { EnvNames } from '../../lambdas/platform/config';
 import type { StageConfig } from '../config/stages';
 import { fromRepoRoot, repoRoot } from '../paths';
 import type { RuntimeDepsLayer } from './runtime-deps-layer';
@@ -55,6 +56,23 @@ export function eventlineBundling(layerModules: readonly string[]): BundlingOpti
   };
 }
 
+/**
+ * The variables of the resources a function calls over HTTP(S): OpenSearch, SES, Cognito
+ * (environmentFor in manifest-function.ts sets them from the function's `uses`).
+ */
+const httpServiceVariables = [EnvNames.openSearchEndpoint, EnvNames.sesConfigurationSet, EnvNames.cognitoUserPoolId];
+
+/**
+ * Whether the Powertools tracer runs in a function: only where it records something Lambda's own
+ * active tracing does not, i.e. the HTTP calls it captures (OpenSearch, SES, Cognito). Kafka,
+ * MySQL and Valkey speak their own protocols, which the X-Ray SDK does not see; loading it there
+ * only cost cold-start time (the X-Ray SDK is the largest module a handler loads at init).
+ * Every function keeps active tracing: its invocation segments are recorded by Lambda.
+ */
+export function callsHttpServices(environment: Record<string, string>): boolean {
+  return httpServiceVariables.some((name) => name in environment);
+}
+
 /** The deployed name of a function: `<stage prefix>-<manifest name>` (dashboards and alarms use it). */
 export function physicalFunctionName(config: StageConfig, name: string): string {
   return `${config.prefix}-${name}`;
@@ -95,7 +113,11 @@ export class EventlineFunction extends NodejsFunction {
       ...(props.reservedConcurrency !== undefined ? { reservedConcurrentExecutions: props.reservedConcurrency } : {}),
       logGroup,
       layers: [props.layer.layer],
-      environment: { NODE_OPTIONS: '--enable-source-maps', ...props.environment },
+      environment: {
+        NODE_OPTIONS: '--enable-source-maps',
+        POWERTOOLS_TRACE_ENABLED: String(callsHttpServices(props.environment)),
+        ...props.environment,
+      },
       ...(props.network
         ? {
             vpc: props.network.vpc,

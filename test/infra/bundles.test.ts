@@ -11,7 +11,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { build, type Metafile } from 'esbuild';
 import { manifest } from '../../lambdas/manifest';
-import { EventlineFunction, eventlineBundling } from '../../lib/constructs/eventline-function';
+import { callsHttpServices, EventlineFunction, eventlineBundling } from '../../lib/constructs/eventline-function';
 import {
   layerProvidedModules,
   NpmCiLocalBundling,
@@ -148,4 +148,12 @@ it('finds every module a bundle leaves external in the layer', () => {
     [...b.externals].filter((name) => !layer.has(name) && !neverLoaded.has(name)).map((name) => `${b.entry}: ${name}`),
   );
   expect(missing).toEqual([]);
+});
+
+it('keeps the Powertools tracer (and the X-Ray SDK) only where a function calls an HTTP service', () => {
+  // Kafka, MySQL and Valkey are not HTTP: the tracer would record nothing Lambda does not.
+  expect(callsHttpServices({ MSK_CLUSTER_ARN: 'arn', DB_PROXY_ENDPOINT: 'proxy', CACHE_ENDPOINT: 'cache' })).toBe(false);
+  expect(callsHttpServices({ OPENSEARCH_ENDPOINT: 'search' })).toBe(true);
+  expect(callsHttpServices({ SES_CONFIGURATION_SET: 'mail' })).toBe(true);
+  expect(callsHttpServices({ COGNITO_USER_POOL_ID: 'pool' })).toBe(true);
 });
