@@ -29,6 +29,7 @@ export function applyReferenceStrengths(stacks: EventlineStacks): void {
     data.database.secret,
     data.search.domain,
     data.cache.cache,
+    data.cache.secret,
     data.mail.identity,
     data.users.pool,
     data.users.client,

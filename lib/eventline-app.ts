@@ -76,7 +76,7 @@ export function buildEventline(app: App, options: EventlineAppOptions): Eventlin
       databaseName: data.database.databaseName,
     },
     search: { domainArn: data.search.domainArn, domainEndpoint: data.search.domain.domainEndpoint },
-    cache: { endpoint: data.cache.endpoint },
+    cache: { endpoint: data.cache.endpoint, secret: data.cache.secret },
     mail: {
       identityArn: data.mail.identity.emailIdentityArn,
       configurationSetArn: data.mail.configurationSetArn,

@@ -110,6 +110,11 @@ export function applyNagSuppressions(stacks: EventlineStacks): void {
       `Stage ${config.stage} is disposable (\`cdk destroy\` removes it); prod has deletion protection.`,
     );
   }
+  acknowledge(
+    stacks.data.cache.secret,
+    'AwsSolutions-SMG4',
+    'The Valkey cache user\'s password is not rotated automatically: that needs a rotation function calling ElastiCache ModifyUser and clients that re-read the secret on WRONGPASS, not built (docs/ARCHITECTURE.md, "Deploy hardening"). It is 64 random characters, readable only by the roles of functions that use the cache, for a cache reachable only from their security group; a rotation by hand uses the user\'s two password slots.',
+  );
 }
 
 /** What every Eventline function is acknowledged for: managed execution policies, tracing, runtime. */

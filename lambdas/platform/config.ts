@@ -17,6 +17,8 @@ export const EnvNames = {
   dbName: 'DB_NAME',
   openSearchEndpoint: 'OPENSEARCH_ENDPOINT',
   cacheEndpoint: 'CACHE_ENDPOINT',
+  /** The cache user's `{"username", "password"}` in Secrets Manager. */
+  cacheSecretArn: 'CACHE_SECRET_ARN',
   sesConfigurationSet: 'SES_CONFIGURATION_SET',
   mailFrom: 'MAIL_FROM',
   cognitoUserPoolId: 'COGNITO_USER_POOL_ID',

@@ -78,7 +78,7 @@ export const platform = {
       const { RedisCache, redisFromEnv } = await import('./cache/redis-cache');
       // Local runtimes that share one Redis keep apart as they do on Kafka (EVENTLINE_TOPIC_PREFIX).
       const prefix = currentBackend() === 'services' ? (process.env.EVENTLINE_TOPIC_PREFIX ?? '') : '';
-      return new RedisCache(redisFromEnv(), `eventline:${prefix}`);
+      return new RedisCache(await redisFromEnv(), `eventline:${prefix}`);
     })();
     return instances.cache;
   },

@@ -19,7 +19,7 @@ export interface PlatformResources {
     readonly databaseName: string;
   };
   readonly search: { readonly domainArn: string; readonly domainEndpoint: string };
-  readonly cache: { readonly endpoint: string };
+  readonly cache: { readonly endpoint: string; readonly secret: secretsmanager.ISecret };
   readonly mail: {
     readonly identityArn: string;
     readonly configurationSetArn: string;
@@ -73,6 +73,7 @@ export function environmentFor(
         break;
       case 'cache':
         env[EnvNames.cacheEndpoint] = platform.cache.endpoint;
+        env[EnvNames.cacheSecretArn] = platform.cache.secret.secretArn;
         break;
       case 'mail':
         env[EnvNames.sesConfigurationSet] = platform.mail.configurationSetName;
@@ -128,6 +129,7 @@ export class ManifestFunction extends EventlineFunction {
     if (spec.uses.includes('bus')) this.grantKafkaClient(kafka, spec.produces ?? []);
     if ((spec.subscriptions?.length ?? 0) > 0) this.grantKafkaConsumer(kafka, spec);
     if (spec.uses.includes('sql')) platform.database.secret.grantRead(this);
+    if (spec.uses.includes('cache')) platform.cache.secret.grantRead(this);
     if (spec.uses.includes('search')) grantSearch(this, platform.search.domainArn);
     if (spec.uses.includes('mail')) {
       this.addToRolePolicy(
@@ -156,7 +158,7 @@ export class ManifestFunction extends EventlineFunction {
         }),
       );
     }
-    // `cache` needs no IAM: Valkey access is the security group plus TLS.
+    // `cache`: the security group, TLS and the cache user's password (the secret read above).
   }
 
   /** Connect and bootstrap; write (idempotently) to exactly the produced topics. */

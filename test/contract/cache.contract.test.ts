@@ -179,7 +179,7 @@ async function deleteKeysWithPrefix(keyPrefix: string): Promise<void> {
 
 describe('redis cache keys', () => {
   it('are stored under the prefix, and redisFromEnv uses the local Redis with services', async () => {
-    const cache = new RedisCache(redisFromEnv({ EVENTLINE_BACKEND: 'services', EVENTLINE_REDIS_URL: redisUrl }), prefix);
+    const cache = new RedisCache(await redisFromEnv({ EVENTLINE_BACKEND: 'services', EVENTLINE_REDIS_URL: redisUrl }), prefix);
     const raw = new Redis(redisUrl);
     try {
       await cache.set('prefixed', 'v', 5);
@@ -207,7 +207,7 @@ describe('redis cache keys', () => {
     }
   });
 
-  it('redisFromEnv has no Redis in the embedded backend', () => {
-    expect(() => redisFromEnv({ EVENTLINE_BACKEND: 'embedded' })).toThrow(/embedded/);
+  it('redisFromEnv has no Redis in the embedded backend', async () => {
+    await expect(redisFromEnv({ EVENTLINE_BACKEND: 'embedded' })).rejects.toThrow(/embedded/);
   });
 });

@@ -62,14 +62,20 @@ describe('removal policies', () => {
     expect(stageConfig('prod').removalPolicy).toBe(RemovalPolicy.RETAIN);
     const data = prod.template(prod.stacks.data);
     expect(policiesOf(data, 'AWS::RDS::DBInstance')).toEqual([['Retain', 'Retain']]);
-    // The one secret of the data stack is the generated admin secret.
-    expect(policiesOf(data, 'AWS::SecretsManager::Secret')).toEqual([['Retain', 'Retain']]);
+    // The data stack's secrets: the generated admin secret and the cache user's (test/infra/cache-auth.test.ts).
+    expect(policiesOf(data, 'AWS::SecretsManager::Secret')).toEqual([
+      ['Retain', 'Retain'],
+      ['Retain', 'Retain'],
+    ]);
   });
 
   it('deletes both in a disposable stage (dev)', () => {
     const data = dev.template(dev.stacks.data);
     expect(policiesOf(data, 'AWS::RDS::DBInstance')).toEqual([['Delete', 'Delete']]);
-    expect(policiesOf(data, 'AWS::SecretsManager::Secret')).toEqual([['Delete', 'Delete']]);
+    expect(policiesOf(data, 'AWS::SecretsManager::Secret')).toEqual([
+      ['Delete', 'Delete'],
+      ['Delete', 'Delete'],
+    ]);
   });
 });
 
@@ -177,7 +183,14 @@ describe('cross-stack references', () => {
 
   it('hands functions their placement and endpoints only through strong references', () => {
     const template = dev.template(dev.stacks.functions).toJSON();
-    const fromData = ['MSK_CLUSTER_ARN', 'DB_PROXY_ENDPOINT', 'DB_SECRET_ARN', 'OPENSEARCH_ENDPOINT', 'CACHE_ENDPOINT'];
+    const fromData = [
+      'MSK_CLUSTER_ARN',
+      'DB_PROXY_ENDPOINT',
+      'DB_SECRET_ARN',
+      'OPENSEARCH_ENDPOINT',
+      'CACHE_ENDPOINT',
+      'CACHE_SECRET_ARN',
+    ];
     const seen = new Set<string>();
     for (const resource of Object.values(template.Resources) as { Type: string; Properties: Record<string, unknown> }[]) {
       if (resource.Type !== 'AWS::Lambda::Function') continue;

@@ -2,8 +2,9 @@
  * The cache port on Redis/Valkey (ioredis 5): the local Redis with `services`, ElastiCache
  * serverless in AWS. Every key gets a prefix so several apps (or test runs) can share a server.
  */
-import Redis, { Cluster } from 'ioredis';
+import Redis, { Cluster, type ClusterOptions } from 'ioredis';
 import { currentBackend, EnvNames, localServices, parseEndpoint, requiredEnv } from '../config';
+import type { UsernamePassword } from '../credentials-secret';
 import type { Cache, VersionedValue } from './cache';
 import { assertValidTtl, assertValidVersion } from './ttl';
 
@@ -90,31 +91,56 @@ export class RedisCache implements Cache {
   }
 }
 
+/** Options every client gets: commands fail fast (a cache must never hold a request up for long). */
+const commandOptions = {
+  connectTimeout: 2_000,
+  commandTimeout: 1_000,
+  maxRetriesPerRequest: 1,
+  // The ready check sends INFO, which the functions' cache user may not run (it is in @dangerous,
+  // lib/data/cache.ts); ioredis would warn on every connection and go on anyway.
+  enableReadyCheck: false,
+};
+
 /**
- * The Redis client for the current backend; wrap it: `new RedisCache(redisFromEnv())`.
- * - `services`: `localServices().redisUrl` (plain TCP).
+ * The Redis client for the current backend; wrap it: `new RedisCache(await redisFromEnv())`.
+ * - `services`: `localServices().redisUrl` (plain TCP; a `redis://user:password@host` URL logs in
+ *   as that ACL user, the local Redis itself has none).
  * - `aws`: `CACHE_ENDPOINT` (`host:port`) of ElastiCache serverless, which requires TLS and speaks
- *   the cluster protocol, so the client is a `Cluster` seeded with that one endpoint. `dnsLookup`
- *   keeps the host name (not its IP) for each node so the TLS certificate matches, as the ioredis
- *   README prescribes for ElastiCache with TLS.
- * Commands fail fast (a cache must never hold a request up for long); the caller falls back to
- * the store.
+ *   the cluster protocol, so the client is a `Cluster` seeded with that one endpoint. It logs in as
+ *   the cache user of `CACHE_SECRET_ARN`, read before the client exists (ioredis connects lazily
+ *   with the options it was given, so the credentials must be there first).
+ * The caller falls back to the store when a command fails.
  */
-export function redisFromEnv(env: NodeJS.ProcessEnv = process.env): RedisClient {
+export async function redisFromEnv(env: NodeJS.ProcessEnv = process.env): Promise<RedisClient> {
   const backend = currentBackend(env);
-  const commandOptions = {
-    connectTimeout: 2_000,
-    commandTimeout: 1_000,
-    maxRetriesPerRequest: 1,
-  };
   if (backend === 'services') return new Redis(localServices(env).redisUrl, commandOptions);
   if (backend === 'aws') {
-    const { host, port } = parseEndpoint(requiredEnv(EnvNames.cacheEndpoint, env), 6379, EnvNames.cacheEndpoint);
-    return new Cluster([{ host, port }], {
-      dnsLookup: (address, callback) => callback(null, address),
-      slotsRefreshTimeout: 2_000,
-      redisOptions: { ...commandOptions, tls: {} },
-    });
+    const { seed, options } = await elastiCacheFromEnv(env);
+    return new Cluster([seed], options);
   }
   throw new Error(`no Redis in the embedded backend; use EmbeddedCache or set ${EnvNames.backend}=services`);
+}
+
+/** The seed endpoint and `Cluster` options of the `aws` backend, credentials read from the secret. */
+export async function elastiCacheFromEnv(
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<{ seed: { host: string; port: number }; options: ClusterOptions }> {
+  const seed = parseEndpoint(requiredEnv(EnvNames.cacheEndpoint, env), 6379, EnvNames.cacheEndpoint);
+  const { usernamePasswordSecret } = await import('../credentials-secret');
+  const credentials = await usernamePasswordSecret(requiredEnv(EnvNames.cacheSecretArn, env));
+  return { seed, options: elastiCacheClusterOptions(credentials) };
+}
+
+/**
+ * The `Cluster` options for ElastiCache serverless, logged in as `credentials` (every node
+ * connection sends `AUTH username password`). `dnsLookup` keeps the host name (not its IP) for
+ * each node so the TLS certificate matches, as the ioredis README prescribes for ElastiCache with
+ * TLS. Exported for tests.
+ */
+export function elastiCacheClusterOptions(credentials: UsernamePassword): ClusterOptions {
+  return {
+    dnsLookup: (address, callback) => callback(null, address),
+    slotsRefreshTimeout: 2_000,
+    redisOptions: { ...commandOptions, tls: {}, username: credentials.username, password: credentials.password },
+  };
 }
