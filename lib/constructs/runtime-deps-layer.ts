@@ -21,9 +21,66 @@ export function runtimeDepsModules(directory: string = runtimeDepsDirectory): st
 }
 
 /**
+ * Every module a bundle loads from the layer instead of carrying it: the layer's own dependencies
+ * plus each package its lockfile installs at the top level at exactly the version the root
+ * lockfile gives the bundles (e.g. @aws/lambda-invoke-store, which Powertools and the AWS SDK
+ * share). Whatever else the layer happens to install at another version stays bundled.
+ */
+export function layerProvidedModules(
+  directory: string = runtimeDepsDirectory,
+  rootLockFile: string = fromRepoRoot('package-lock.json'),
+): string[] {
+  type Lock = { packages: Record<string, { version?: string; dev?: boolean }> };
+  const topLevel = (lock: Lock) =>
+    new Map(
+      Object.entries(lock.packages)
+        .filter(([key, entry]) => /^node_modules\/(@[^/]+\/)?[^/]+$/.test(key) && !entry.dev)
+        .map(([key, entry]) => [key.slice('node_modules/'.length), entry.version]),
+    );
+  const layer = topLevel(JSON.parse(fs.readFileSync(path.join(directory, 'package-lock.json'), 'utf8')) as Lock);
+  const root = topLevel(JSON.parse(fs.readFileSync(rootLockFile, 'utf8')) as Lock);
+  const shared = [...layer].filter(([name, version]) => version !== undefined && root.get(name) === version && !isTypeOnly(name));
+  return [...new Set([...runtimeDepsModules(directory), ...shared.map(([name]) => name)])].sort();
+}
+
+function isTypeOnly(name: string): boolean {
+  return typeOnlyPackages.some((prefix) => name === prefix || name.startsWith(`${prefix}/`));
+}
+
+/**
+ * Packages that hold only TypeScript declarations yet arrive as production dependencies
+ * (aws-msk-iam-sasl-signer-js depends on @types/buffers, which brings @types/node and
+ * undici-types): nothing requires them at run time, so the layer drops them after install.
+ */
+export const typeOnlyPackages = ['@types', 'undici-types'];
+
+/** Every file under a directory, relative paths. */
+function filesUnder(directory: string): string[] {
+  return fs
+    .readdirSync(directory, { recursive: true, withFileTypes: true })
+    .filter((entry) => entry.isFile())
+    .map((entry) => path.join(entry.parentPath, entry.name));
+}
+
+/**
+ * Removes the type-only packages from an installed node_modules. Refuses (throws) if one of them
+ * carries JavaScript after all: then something may require it, and it has to stay.
+ */
+export function pruneTypeOnlyPackages(nodeModules: string): void {
+  for (const name of typeOnlyPackages) {
+    const directory = path.join(nodeModules, name);
+    if (!fs.existsSync(directory)) continue;
+    const code = filesUnder(directory).filter((file) => /\.(c|m)?js$/.test(file));
+    if (code.length > 0) throw new Error(`${name} in the layer holds JavaScript (${code[0]}): it cannot be pruned as types only`);
+    fs.rmSync(directory, { recursive: true, force: true });
+  }
+}
+
+/**
  * Installs the layer's locked production dependencies into `<output>/nodejs/node_modules` with the
- * local npm (`npm ci --omit=dev`): all of them are plain JavaScript, so no Docker and no
- * architecture-specific build is needed. Returning true tells the CDK the local build succeeded.
+ * local npm (`npm ci --omit=dev`, so no driver's devDependencies), then drops the type-only
+ * packages: all of them are plain JavaScript, so no Docker and no architecture-specific build is
+ * needed. Returning true tells the CDK the local build succeeded.
  */
 export class NpmCiLocalBundling implements ILocalBundling {
   constructor(private readonly sourceDirectory: string) {}
@@ -39,16 +96,26 @@ export class NpmCiLocalBundling implements ILocalBundling {
       cwd: target,
       stdio: ['ignore', 2, 2],
     });
+    pruneTypeOnlyPackages(path.join(target, 'node_modules'));
     return true;
   }
 }
 
+/** The layer's description: its modules by name when they fit CloudFormation's 256 characters. */
+function layerDescription(modules: readonly string[]): string {
+  const listed = `Eventline runtime dependencies: ${modules.join(', ')}`;
+  return listed.length <= 256 ? listed : `Eventline runtime dependencies: the ${modules.length} modules of layers/runtime-deps`;
+}
+
 /**
  * A real Lambda layer of Eventline's heavy shared runtime dependencies (Kafka, MySQL, Redis and
- * OpenSearch clients, the MSK IAM signer), built from `layers/runtime-deps` at synth time.
- * Why a layer: every VPC function would otherwise bundle the same ~40 MB of drivers; with the
- * layer, function bundles hold only Eventline's code (fast deploys, small diffs) and driver
- * versions change in one place. The asset hash is the hash of package.json + lockfile, so an
+ * OpenSearch clients, the MSK IAM signer, the AWS SDK clients and the RDS CA bundle), built from
+ * `layers/runtime-deps` at synth time. Why a layer: every function would otherwise bundle the
+ * same drivers and SDK clients; with the layer, function bundles hold only Eventline's code and
+ * the small libraries it calls on every invocation (zod, Powertools, middy), which keeps each
+ * bundle small and quick to compile at a cold start, and driver versions change in one place.
+ * Bundles load layer modules only when a handler first uses them (see docs/ARCHITECTURE.md,
+ * "Cold starts and bundles"). The asset hash is the hash of package.json + lockfile, so an
  * unchanged layer is neither rebuilt nor re-uploaded.
  */
 export class RuntimeDepsLayer extends Construct {
@@ -57,9 +124,9 @@ export class RuntimeDepsLayer extends Construct {
 
   constructor(scope: Construct, id: string) {
     super(scope, id);
-    this.externalModules = runtimeDepsModules();
+    this.externalModules = layerProvidedModules();
     this.layer = new lambda.LayerVersion(this, 'Layer', {
-      description: `Eventline runtime dependencies: ${this.externalModules.join(', ')}`,
+      description: layerDescription(runtimeDepsModules()),
       compatibleRuntimes: [lambda.Runtime.NODEJS_22_X],
       compatibleArchitectures: [lambda.Architecture.ARM_64],
       // Deleting a superseded version is safe: a function keeps the layer content it was deployed with.
@@ -74,7 +141,7 @@ export class RuntimeDepsLayer extends Construct {
           command: [
             'bash',
             '-c',
-            'mkdir -p /asset-output/nodejs && cp package.json package-lock.json /asset-output/nodejs/ && cd /asset-output/nodejs && npm ci --omit=dev --ignore-scripts',
+            'mkdir -p /asset-output/nodejs && cp package.json package-lock.json /asset-output/nodejs/ && cd /asset-output/nodejs && npm ci --omit=dev --ignore-scripts && rm -rf node_modules/@types node_modules/undici-types',
           ],
         },
       }),

