@@ -165,8 +165,9 @@ function describePeople(
             const res = await search(`q=${encodeURIComponent(q)}`);
             expect(res.status).toBe(200);
             expect(res.headers.get(READ_FROM)).toBe('search');
-            const usernames = (res.body.items as Json[]).map((item) => item.username);
-            return usernames.includes(users.owner.username) ? res.body : undefined;
+            // The index is eventually consistent: wait for the owner's newest write (mood 5), not any.
+            const owner = (res.body.items as Json[]).find((item) => item.username === users.owner.username);
+            return owner?.mood === 'mood 5' ? res.body : undefined;
           },
           45_000,
           250,
