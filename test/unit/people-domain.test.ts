@@ -7,8 +7,10 @@
 
 import { InMemoryPeopleStore } from '../../lambdas/people/adapters/in-memory-people-store';
 import {
+  CACHE_TTL_SECONDS,
   cacheKeyOf,
   deleteProfile,
+  FILL_TTL_SECONDS,
   forgetAccounts,
   type PeoplePorts,
   type PersonRecordValue,
@@ -16,6 +18,7 @@ import {
   type ReadStore,
   readProfile,
   recordOf,
+  refreshCachedProfiles,
   saveProfile,
   searchPeople,
   versionAt,
@@ -237,12 +240,13 @@ describe('write and read paths', () => {
   });
   const all = portsOf(['cache', 'search', 'sql']);
 
-  /** Both sinks apply what the bus took (as the consumers would). */
-  async function sinksCatchUp(): Promise<void> {
-    const records = bus.records.map((record, offset) => toConsumed(record, offset));
+  /** Both sinks apply what the bus took, or its first `count` records (as the consumers would, cache refresh included). */
+  async function sinksCatchUp(count = bus.records.length, ports = all): Promise<void> {
+    const records = bus.records.slice(0, count).map((record, offset) => toConsumed(record, offset));
     const batch = sinkBatchOf(records, now);
     await store.apply(batch.versions);
     await indexBatch(index, batch, records);
+    await refreshCachedProfiles(ports, batch.versions);
   }
 
   it('gives each write a version from the clock, ordered with time, below 2^53', () => {
@@ -312,8 +316,9 @@ describe('write and read paths', () => {
   });
 
   it('skips stores that are down: search down → sql; cache and search down → sql; the cache failing in any way', async () => {
-    await saveProfile(portsOf(['search', 'sql']), 'alice', alice);
-    await sinksCatchUp();
+    const noCache = portsOf(['search', 'sql']);
+    await saveProfile(noCache, 'alice', alice);
+    await sinksCatchUp(bus.records.length, noCache);
     expect((await readProfile(portsOf(['cache', 'search', 'sql'], { search: down('opensearch') }), 'alice')).from).toBe('sql');
     const cacheAndSearchDown = portsOf(['cache', 'search', 'sql'], { search: down('opensearch'), cache: down('redis') });
     expect((await readProfile(cacheAndSearchDown, 'alice')).from).toBe('sql');
@@ -348,6 +353,53 @@ describe('write and read paths', () => {
     // The sql-only read fills nothing (no cache on its path); a full read gets the newer entry.
     expect((await readProfile(portsOf(['sql', 'cache']), 'cy')).profile.version).toBe(1);
     expect(await readProfile(all, 'cy')).toMatchObject({ from: 'cache', profile: { version, firstName: 'Newer' } });
+  });
+
+  it('corrects a cache entry a read filled from a store that lagged, once the sinks apply the newer write', async () => {
+    await saveProfile(all, 'eve', { firstName: 'Old', lastName: 'Eve' });
+    await sinksCatchUp();
+    now = new Date(now.getTime() + 1000);
+    const { version } = await saveProfile(all, 'eve', { firstName: 'New', lastName: 'Eve' });
+    // The writer's entry is evicted before the sinks applied the newer write: a read fills the old one.
+    await cache.delete(cacheKeyOf('eve'));
+    expect(await readProfile(all, 'eve')).toMatchObject({ from: 'search', profile: { firstName: 'Old' } });
+    expect(await readProfile(all, 'eve')).toMatchObject({ from: 'cache', profile: { firstName: 'Old' } });
+    await sinksCatchUp();
+    expect(await readProfile(all, 'eve')).toMatchObject({ from: 'cache', profile: { version, firstName: 'New' } });
+  });
+
+  it('keeps a filled entry only briefly, a written one for the full time, and never lets a sink put back an older version', async () => {
+    const ttls: number[] = [];
+    const recording = portsOf(['cache', 'search', 'sql'], {
+      cache: async () => ({
+        getVersioned: (key: string) => cache.getVersioned(key),
+        putIfNewer: (key: string, version: number, value: string, ttl: number) => {
+          ttls.push(ttl);
+          return cache.putIfNewer(key, version, value, ttl);
+        },
+      }),
+    });
+    const first = await saveProfile(recording, 'fay', alice);
+    now = new Date(now.getTime() + 1000);
+    const second = await saveProfile(recording, 'fay', { firstName: 'Second', lastName: 'Fay' });
+    await sinksCatchUp(1);
+    await cache.delete(cacheKeyOf('fay'));
+    await readProfile(recording, 'fay');
+    expect(ttls).toEqual([CACHE_TTL_SECONDS, CACHE_TTL_SECONDS, FILL_TTL_SECONDS]);
+    expect(FILL_TTL_SECONDS).toBeLessThanOrEqual(60);
+    await sinksCatchUp();
+    await sinksCatchUp(1);
+    expect(await cache.getVersioned(cacheKeyOf('fay'))).toMatchObject({ version: second.version });
+    expect(second.version).toBeGreaterThan(first.version);
+  });
+
+  it('refreshes no cache from the sinks when the read path has none, and survives a cache that is down', async () => {
+    const person: PersonVersion = { username: 'gus', version: 3, updatedAt: now.toISOString(), deleted: false, fields: alice };
+    await refreshCachedProfiles(portsOf(['search', 'sql']), [person]);
+    expect(await cache.getVersioned(cacheKeyOf('gus'))).toBeUndefined();
+    await expect(refreshCachedProfiles(portsOf(['cache', 'sql'], { cache: down('redis') }), [person])).resolves.toBeUndefined();
+    await refreshCachedProfiles(all, [person]);
+    expect(await cache.getVersioned(cacheKeyOf('gus'))).toMatchObject({ version: 3 });
   });
 
   it('lets a sql-only path neither read nor write the cache', async () => {

@@ -11,8 +11,14 @@
  * Read path: the stores of `readPath` in order (default cache, search, sql). A store that is down
  * (`Unavailable`; for the cache any failure) is skipped, logged and counted (`PeopleReadsDegraded`).
  * The first store that knows the username answers (a tombstone is a 404); an answer from search or
- * sql fills the cache (only if newer). When no store could answer at all, the read is a 503; when
- * the stores that answered do not know the username, a 404.
+ * sql fills the cache (only if newer, for a short time). When no store could answer at all, the
+ * read is a 503; when the stores that answered do not know the username, a 404.
+ *
+ * Cache freshness: a store may lag behind the log, so a fill can be older than a write already
+ * acknowledged (its write-through entry expired or was evicted). Both sinks therefore put every
+ * version they apply into the cache too (only if newer, `refreshCachedProfiles`): the entry catches
+ * up with the store. A fill lives only FILL_TTL_SECONDS, which bounds how long a stale fill can be
+ * read if that refresh fails (the cache down at that moment).
  */
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { EventBus, OutgoingRecord } from '../../platform/bus/event-bus';
@@ -59,6 +65,8 @@ export interface WriteAnswer {
 
 /** How long a cache entry lives (an entry only speeds reads up; the stores hold the truth). */
 export const CACHE_TTL_SECONDS = 10 * 60;
+/** How long an entry a read filled from a store lives: short, since that store may have lagged. */
+export const FILL_TTL_SECONDS = 60;
 
 export function cacheKeyOf(username: string): string {
   return `people:profile:${username}`;
@@ -153,23 +161,31 @@ async function write(ports: PeoplePorts, person: PersonVersion): Promise<WriteAn
 async function writeAll(ports: PeoplePorts, people: readonly PersonVersion[]): Promise<void> {
   if (people.length === 0) return;
   await (await ports.bus()).publish(peopleTopic.name, people.map(recordOf));
-  if (!ports.readPath.includes('cache')) return;
-  for (const person of people) {
-    try {
-      await fillCache(ports, person);
-    } catch (error) {
-      // The write is durable (Kafka acknowledged it); only the writer's immediate read may be older.
-      logger.warn('profile written, but its cache entry could not be written', {
-        username: person.username,
-        reason: (error as Error).message,
-      });
-      metrics.addMetric('PeopleCacheWriteFailures', MetricUnit.Count, 1);
-    }
-  }
+  // Write-through, so the writer reads its own write at once.
+  await refreshCachedProfiles(ports, people);
 }
 
-async function fillCache(ports: PeoplePorts, person: PersonVersion): Promise<void> {
-  await (await ports.cache()).putIfNewer(cacheKeyOf(person.username), person.version, JSON.stringify(person), CACHE_TTL_SECONDS);
+async function fillCache(ports: PeoplePorts, person: PersonVersion, ttlSeconds = CACHE_TTL_SECONDS): Promise<void> {
+  await (await ports.cache()).putIfNewer(cacheKeyOf(person.username), person.version, JSON.stringify(person), ttlSeconds);
+}
+
+/**
+ * Puts each version into the cache if newer than the entry there: after a write (write-through)
+ * and after a sink applied a batch (so an entry a read filled from a store that lagged catches
+ * up). The cache failing fails nothing — the log (or the store) has the versions; only a read may
+ * be older for a while. It is logged and counted.
+ */
+export async function refreshCachedProfiles(ports: PeoplePorts, people: readonly PersonVersion[]): Promise<void> {
+  if (people.length === 0 || !ports.readPath.includes('cache')) return;
+  try {
+    await Promise.all(people.map((person) => fillCache(ports, person)));
+  } catch (error) {
+    logger.warn('profile versions are durable, but their cache entries could not be written', {
+      profiles: people.length,
+      reason: (error as Error).message,
+    });
+    metrics.addMetric('PeopleCacheWriteFailures', MetricUnit.Count, 1);
+  }
 }
 
 /** A profile and the store that answered it. */
@@ -195,7 +211,7 @@ export async function readProfile(ports: PeoplePorts, username: string): Promise
     if (store !== 'cache') answered = true;
     if (!found) continue;
     if (store !== 'cache' && ports.readPath.includes('cache')) {
-      await fillCache(ports, found).catch((error: unknown) => degraded('cache', 'fill', error));
+      await fillCache(ports, found, FILL_TTL_SECONDS).catch((error: unknown) => degraded('cache', 'fill', error));
     }
     metrics.addMetric(`PeopleReadFrom${capitalized(store)}`, MetricUnit.Count, 1);
     if (found.deleted) throw new NotFound(`no profile of ${username}`);
