@@ -11,17 +11,13 @@
  * application and then purged by the retention job, so a copy resent within the window is
  * never applied twice.
  *
- * Which identities are new: the batch inserts each distinct identity with a token unique to this
- * transaction attempt (`ON DUPLICATE KEY UPDATE` keeps a known row, and its token, as it is) and
- * reads back the rows carrying its token. A concurrent batch inserting the same identity waits
- * on the row lock and then finds it known; no locking reads, no gap locks. Identities go in
- * sorted order so concurrent batches lock shared rows in one order.
+ * Which identities are new: `firstInserts` (first-inserts.ts), identities in sorted order so
+ * concurrent batches lock shared rows in one order.
  *
  * `InMemoryAppliedIdentities` is the same contract for the embedded stores.
  */
-import { randomBytes } from 'node:crypto';
-import type { Pool, PoolConnection, RowDataPacket } from 'mysql2/promise';
-import { keyText } from './key-text';
+import type { Pool, PoolConnection } from 'mysql2/promise';
+import { type FirstInsertTable, firstInserts, keyOf } from './first-inserts';
 
 /** How long an applied identity is remembered (at least 15 minutes are promised; an hour is kept). */
 export const APPLIED_IDENTITY_WINDOW_MS = 60 * 60 * 1000;
@@ -29,8 +25,12 @@ export const APPLIED_IDENTITY_WINDOW_MS = 60 * 60 * 1000;
 /** Longest identity a sink may record (VARBINARY(255) in the table). */
 export const MAX_IDENTITY_BYTES = 255;
 
-/** Rows per INSERT / IN list: keeps each statement well under max_allowed_packet. */
-const CHUNK = 1000;
+const appliedIdentities: FirstInsertTable = {
+  table: 'applied_identities',
+  keyColumns: ['sink', 'identity'],
+  valueColumns: ['applied_ms'],
+  tokenColumn: 'first_token',
+};
 
 function checkIdentity(identity: string): void {
   if (identity.length === 0 || Buffer.byteLength(identity) > MAX_IDENTITY_BYTES) {
@@ -54,22 +54,9 @@ export async function firstApplications<T>(
   const identities = [...new Set(items.map(identityOf).filter((id): id is string => id !== undefined))].sort();
   if (identities.length === 0) return [...items];
   for (const identity of identities) checkIdentity(identity);
-  const token = randomBytes(16).toString('hex');
-  const inserted = new Set<string>();
-  for (let i = 0; i < identities.length; i += CHUNK) {
-    const chunk = identities.slice(i, i + CHUNK);
-    await conn.query(
-      `INSERT INTO applied_identities (sink, identity, applied_ms, first_token) VALUES ?
-       ON DUPLICATE KEY UPDATE identity = identity`,
-      [chunk.map((identity) => [sink, identity, nowMs, token])],
-    );
-    const [rows] = await conn.query<RowDataPacket[]>(
-      'SELECT identity FROM applied_identities WHERE sink = ? AND identity IN (?) AND first_token = ?',
-      [sink, chunk, token],
-    );
-    for (const row of rows) inserted.add(keyText(row.identity));
-  }
-  return keepFirst(items, identityOf, (identity) => inserted.has(identity));
+  const rows = identities.map((identity) => ({ key: [sink, identity], values: [nowMs] }));
+  const inserted = await firstInserts(conn, appliedIdentities, rows);
+  return keepFirst(items, identityOf, (identity) => inserted.has(keyOf([sink, identity])));
 }
 
 /** Items whose identity is new (by `isNew`), each identity at its first item only. */

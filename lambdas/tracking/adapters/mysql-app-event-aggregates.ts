@@ -1,6 +1,6 @@
-import { randomBytes } from 'node:crypto';
 import type { Pool, PoolConnection, RowDataPacket } from 'mysql2/promise';
 import { applyExactlyOnce } from '../../platform/sql/consumer-offsets';
+import { type FirstInsertTable, firstInserts, keyOf } from '../../platform/sql/first-inserts';
 import { keyText } from '../../platform/sql/key-text';
 import {
   type AppEventAggregateStore,
@@ -21,10 +21,7 @@ const CHUNK = 1000;
  * App ids, types and event ids are VARBINARY (migration 0006): compared byte for byte, as in
  * memory, so ids or types differing only in trailing spaces are different keys.
  *
- * Which ids are new: the batch inserts every id with a token unique to this transaction attempt
- * (`ON DUPLICATE KEY UPDATE` keeps a known row, and its token, as it is), then reads back the
- * rows of the batch that carry its token. A concurrent batch inserting the same id waits on the
- * row lock and then finds it known; no locking reads, no gap locks.
+ * Which ids are new: `firstInserts` (platform/sql/first-inserts.ts) on `app_event_ids`.
  */
 export class MySqlAppEventAggregates implements AppEventAggregateStore {
   constructor(private readonly pool: Pool) {}
@@ -62,27 +59,20 @@ export class MySqlAppEventAggregates implements AppEventAggregateStore {
   }
 }
 
+const appEventIds: FirstInsertTable = {
+  table: 'app_event_ids',
+  keyColumns: ['app_id', 'event_id'],
+  valueColumns: ['received_ms'],
+  tokenColumn: 'first_token',
+};
+
 /** The events of `fresh` whose (app, event_id) no earlier transaction or earlier record has counted. */
 async function newEvents(conn: PoolConnection, fresh: readonly CountableAppEvent[]): Promise<CountableAppEvent[]> {
-  const token = randomBytes(16).toString('hex');
   const firstByKey = new Map<string, CountableAppEvent>();
   for (const event of fresh) if (!firstByKey.has(eventKey(event))) firstByKey.set(eventKey(event), event);
   // Key order, so concurrent batches lock shared ids in the same order.
   const ids = [...firstByKey.values()].sort((a, b) => compareText(a.appId, b.appId) || compareText(a.eventId, b.eventId));
-
-  const inserted = new Set<string>();
-  for (let i = 0; i < ids.length; i += CHUNK) {
-    const chunk = ids.slice(i, i + CHUNK);
-    await conn.query(
-      `INSERT INTO app_event_ids (app_id, event_id, received_ms, first_token) VALUES ?
-       ON DUPLICATE KEY UPDATE event_id = event_id`,
-      [chunk.map((e) => [e.appId, e.eventId, e.receivedAtMs, token])],
-    );
-    const [rows] = await conn.query<RowDataPacket[]>(
-      'SELECT app_id, event_id FROM app_event_ids WHERE (app_id, event_id) IN (?) AND first_token = ?',
-      [chunk.map((e) => [e.appId, e.eventId]), token],
-    );
-    for (const row of rows) inserted.add(eventKey({ appId: keyText(row.app_id), eventId: keyText(row.event_id) }));
-  }
-  return ids.filter((event) => inserted.has(eventKey(event)));
+  const rows = ids.map((e) => ({ key: [e.appId, e.eventId], values: [e.receivedAtMs] }));
+  const inserted = await firstInserts(conn, appEventIds, rows);
+  return ids.filter((event) => inserted.has(keyOf([event.appId, event.eventId])));
 }
