@@ -17,6 +17,7 @@
  * pages is found where it now sorts).
  */
 import { createHash } from 'node:crypto';
+import { cursorOf, valueOfCursor } from '../../platform/http/cursor';
 
 export interface GeoCircle {
   readonly lat: number;
@@ -77,19 +78,13 @@ export function filtersDigest(filters: HappeningFilters): string {
 export function encodeCursor(filters: HappeningFilters, position: CursorPosition): string {
   const values =
     position.kind === 'time' ? [position.startsAtMs, position.id] : [position.distanceKm, position.startsAtMs, position.id];
-  return Buffer.from(JSON.stringify({ f: filtersDigest(filters), s: values }), 'utf8').toString('base64url');
+  return cursorOf({ f: filtersDigest(filters), s: values });
 }
 
 /** The position a cursor stands for, or why it cannot be used with these filters. */
 export function decodeCursor(filters: HappeningFilters, cursor: string): CursorPosition | string {
   const invalid = 'is not a cursor this query answered';
-  if (!/^[A-Za-z0-9_-]{1,512}$/.test(cursor)) return invalid;
-  let decoded: unknown;
-  try {
-    decoded = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-  } catch {
-    return invalid;
-  }
+  const decoded = valueOfCursor(cursor, 512);
   if (typeof decoded !== 'object' || decoded === null) return invalid;
   const { f, s } = decoded as { f?: unknown; s?: unknown };
   if (f !== filtersDigest(filters)) return 'belongs to another query (other filters); start again without it';

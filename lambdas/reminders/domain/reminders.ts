@@ -9,6 +9,7 @@
  * is not yours" (a wrong 400).
  */
 import { Conflict, type FieldProblem, InvalidInput, NotFound, Unavailable } from '../../platform/errors';
+import { cursorOf, valueOfCursor } from '../../platform/http/cursor';
 import {
   type AccountAddresses,
   type HappeningSnapshot,
@@ -191,18 +192,12 @@ export function listReminders(
 
 /** A page's end as an opaque cursor. */
 export function encodeCursor(position: ListPosition): string {
-  return Buffer.from(JSON.stringify([position.remindAtMs, position.id]), 'utf8').toString('base64url');
+  return cursorOf([position.remindAtMs, position.id]);
 }
 
 /** The position a cursor stands for, or undefined when it is not one this API made. */
 export function decodeCursor(cursor: string): ListPosition | undefined {
-  if (!/^[A-Za-z0-9_-]{1,200}$/.test(cursor)) return undefined;
-  let decoded: unknown;
-  try {
-    decoded = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-  } catch {
-    return undefined;
-  }
+  const decoded = valueOfCursor(cursor, 200);
   if (!Array.isArray(decoded) || decoded.length !== 2) return undefined;
   const [remindAtMs, id] = decoded as unknown[];
   if (typeof remindAtMs !== 'number' || !Number.isSafeInteger(remindAtMs)) return undefined;
