@@ -23,10 +23,23 @@ function consumed(offset: number, value: string, key = 'cookie-1'): ConsumedReco
 describe('decodeRecords (Powertools kafka underneath)', () => {
   let consoleError: jest.SpyInstance;
   beforeEach(() => {
-    // Powertools reports a value that is not JSON on console.error; keep the test output clean.
+    // Powertools would print a value that is not JSON on console.error (decode.ts keeps such values from it).
     consoleError = jest.spyOn(console, 'error').mockImplementation(() => undefined);
   });
   afterEach(() => consoleError.mockRestore());
+
+  it('never prints a value that is not JSON (it may be personal data), and checks it as text', async () => {
+    const secret = 'Jane Doe, 1 Private Road, +48 600 000 000';
+    const event = toMskEvent([consumed(1, secret), consumed(2, '{"cookie": "c1", "action": ')], source);
+    const [asText] = await decodeRecords(event, z.string());
+    const results = await decodeRecords(event, Tag);
+    expect(asText).toMatchObject({ ok: true, record: { value: secret } });
+    expect(results.map((r) => (r.ok ? 'ok' : r.reason))).toEqual([
+      expect.stringMatching(/^value does not match the schema: \(value\): .*expected object/i),
+      expect.stringMatching(/^value does not match the schema: \(value\): .*expected object/i),
+    ]);
+    expect(consoleError).not.toHaveBeenCalled();
+  });
 
   it('decodes the documented sample event (a plain-text value) with a schema that accepts text', async () => {
     const [result] = await decodeRecords(sample as MSKEvent, z.string());
