@@ -14,8 +14,11 @@
  *   PreventUserExistenceErrors); the adapter maps all of them to the same Unauthenticated, and
  *   the mocked-client tests hold Cognito's answers (incl. UserNotFoundException) to it too;
  * - throttling (TooManyRequestsException, LimitExceededException) never happens there: mocked;
- * - refresh tokens never expire or get revoked there, and it answers no ExpiresIn on refresh
- *   (the adapter reads it from the token's `exp`); expiry is tested on the embedded pool only;
+ * - refresh tokens never expire there, and it answers no ExpiresIn on refresh (the adapter reads
+ *   it from the token's `exp`); expiry is tested on the embedded pool only;
+ * - RevokeToken of an unknown or already revoked token is NotAuthorizedException there; Cognito's
+ *   other answer for a token that is not its (UnsupportedTokenTypeException), its outages and a
+ *   client without revocation are mocked;
  * - every cognito-local pool signs with the same published key (kid `CognitoLocal`) and its
  *   issuer is http://127.0.0.1:9229/<poolId>, not https://cognito-idp.<region>.amazonaws.com/<poolId>
  *   (checked for AWS by the configuration test below);
@@ -27,6 +30,7 @@ import {
   CognitoIdentityProviderClient,
   CognitoIdentityProviderServiceException,
   InitiateAuthCommand,
+  RevokeTokenCommand,
   SignUpCommand,
 } from '@aws-sdk/client-cognito-identity-provider';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -168,6 +172,39 @@ function describeIdentityPort(name: string, setup: () => Promise<IdentityProvide
       ['empty', ''],
     ])('refuses a %s refresh token as Unauthenticated', async (_, token) => {
       await expect(identity.refresh(token)).rejects.toBeInstanceOf(Unauthenticated);
+    });
+
+    it("revokes a refresh token: refresh refuses it; the user's other sessions and other users' keep working", async () => {
+      const { username, user } = await signedUp('ida');
+      const revoked = await identity.signIn(username, PASSWORD);
+      const kept = await identity.signIn(username, PASSWORD);
+      const other = await signedUp('ken');
+      const others = await identity.signIn(other.username, PASSWORD);
+      expect(kept.refreshToken).not.toBe(revoked.refreshToken);
+
+      await identity.revoke(revoked.refreshToken);
+      const refused = await rejection(identity.refresh(revoked.refreshToken));
+      expect(refused).toBeInstanceOf(Unauthenticated);
+      expect((refused as Error).message).toBe(((await rejection(identity.refresh('not-a-refresh-token'))) as Error).message);
+
+      const refreshed = await identity.refresh(kept.refreshToken);
+      expect(await verifyAccessToken(refreshed.accessToken, verification)).toMatchObject({ username, sub: user.sub });
+      const othersRefreshed = await identity.refresh(others.refreshToken);
+      expect(await verifyAccessToken(othersRefreshed.accessToken, verification)).toMatchObject({ username: other.username });
+      // Signing in again after a sign-out starts a new session.
+      const again = await identity.signIn(username, PASSWORD);
+      await expect(identity.refresh(again.refreshToken)).resolves.toMatchObject({ refreshToken: again.refreshToken });
+    });
+
+    it('revokes idempotently: twice, an unknown token, a malformed one and an empty one are fine', async () => {
+      const { username } = await signedUp('olga');
+      const { refreshToken } = await identity.signIn(username, PASSWORD);
+      await identity.revoke(refreshToken);
+      await expect(identity.revoke(refreshToken)).resolves.toBeUndefined();
+      await expect(identity.refresh(refreshToken)).rejects.toBeInstanceOf(Unauthenticated);
+      for (const token of ['not-a-refresh-token', 'not a token at all!', '', `${refreshToken}x`]) {
+        await expect(identity.revoke(token)).resolves.toBeUndefined();
+      }
     });
 
     it('answers a wrong password and an unknown user with the same Unauthenticated error', async () => {
@@ -430,6 +467,39 @@ describe('CognitoIdentity against Cognito answers cognito-local does not give (m
       AuthParameters: { REFRESH_TOKEN: 'the-refresh-token' },
     });
   });
+
+  it('sends RevokeToken with the app client id and no secret (the client has none)', async () => {
+    cognito.on(RevokeTokenCommand).resolves({});
+    await identity.revoke('eyJ.refresh-token_1=');
+    expect(cognito.commandCalls(RevokeTokenCommand).map((call) => call.args[0].input)).toEqual([
+      { ClientId: 'client-1', Token: 'eyJ.refresh-token_1=' },
+    ]);
+  });
+
+  it('takes NotAuthorizedException and UnsupportedTokenTypeException as nothing to revoke', async () => {
+    for (const name of ['NotAuthorizedException', 'UnsupportedTokenTypeException']) {
+      cognito.on(RevokeTokenCommand).rejects(cognitoError(name, 'Invalid token'));
+      await expect(identity.revoke('unknown-token')).resolves.toBeUndefined();
+    }
+  });
+
+  it('does not call Cognito for a token it could never have issued', async () => {
+    await identity.revoke('');
+    await identity.revoke('has spaces and / slashes');
+    expect(cognito.commandCalls(RevokeTokenCommand)).toHaveLength(0);
+  });
+
+  it('maps outages to Unavailable and throttling to RateLimited; a client without revocation is a configuration error', async () => {
+    cognito.on(RevokeTokenCommand).rejects(cognitoError('InternalErrorException', 'internal', 500));
+    await expect(identity.revoke('a-token')).rejects.toBeInstanceOf(Unavailable);
+    cognito.on(RevokeTokenCommand).rejects(cognitoError('TooManyRequestsException', 'Too many requests'));
+    await expect(identity.revoke('a-token')).rejects.toBeInstanceOf(RateLimited);
+    cognito
+      .on(RevokeTokenCommand)
+      .rejects(cognitoError('UnsupportedOperationException', 'Token revocation is not enabled for this client'));
+    const error = await rejection(identity.revoke('a-token'));
+    expect(error).not.toBeInstanceOf(DomainError);
+  });
 });
 
 describe('CognitoIdentity configuration', () => {
@@ -469,6 +539,7 @@ describe('CognitoIdentity configuration', () => {
       },
     );
     await expect(identity.signIn('ada', PASSWORD)).rejects.toBeInstanceOf(Unavailable);
+    await expect(identity.revoke('a-refresh-token')).rejects.toBeInstanceOf(Unavailable);
     await expect((await identity.verification()).jwks()).rejects.toBeInstanceOf(Unavailable);
     await identity.close();
   });

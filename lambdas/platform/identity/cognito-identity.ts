@@ -10,7 +10,10 @@
  * - a wrong password is `InvalidPasswordException` there (`NotAuthorizedException` in Cognito);
  * - an unknown user is `NotAuthorizedException` in AdminUpdateUserAttributes and AdminConfirmSignUp
  *   there (`UserNotFoundException` in Cognito);
- * - REFRESH_TOKEN_AUTH answers no `ExpiresIn` there: it is read from the new token's `exp`.
+ * - REFRESH_TOKEN_AUTH answers no `ExpiresIn` there: it is read from the new token's `exp`;
+ * - RevokeToken of an unknown (or already revoked) token is `NotAuthorizedException` there; Cognito
+ *   may also say `UnsupportedTokenTypeException` for a token that is not one of its refresh
+ *   tokens. Either means there is nothing to revoke: success.
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -26,6 +29,7 @@ import {
   type AuthenticationResultType,
   CognitoIdentityProviderClient,
   InitiateAuthCommand,
+  RevokeTokenCommand,
   SignUpCommand,
 } from '@aws-sdk/client-cognito-identity-provider';
 import { currentBackend, EnvNames, localServices, requiredEnv } from '../config';
@@ -44,7 +48,7 @@ import {
 
 export interface CognitoIdentityOptions {
   readonly userPoolId: string;
-  /** The app client (no secret) that allows USER_PASSWORD_AUTH and REFRESH_TOKEN_AUTH. */
+  /** The app client (no secret) that allows USER_PASSWORD_AUTH and REFRESH_TOKEN_AUTH, with token revocation on. */
   readonly clientId: string;
   /** Confirm sign-ups and verify emails without a code (locally and in dev). */
   readonly autoConfirm: boolean;
@@ -60,11 +64,17 @@ type Operation =
   | 'confirm'
   | 'signIn'
   | 'refresh'
+  | 'revoke'
   | 'getUser'
   | 'setEmail'
   | 'setPassword'
   | 'deleteUser'
   | 'addToGroup';
+
+/** What RevokeToken answers for a token that is not (or no longer) a live refresh token of the client. */
+const NOTHING_TO_REVOKE = new Set(['NotAuthorizedException', 'UnsupportedTokenTypeException']);
+/** RevokeToken's pattern for `Token`: anything else cannot be a token Cognito issued. */
+const REVOCABLE_TOKEN = /^[\w=.-]+$/;
 
 const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'EPIPE']);
 
@@ -144,6 +154,18 @@ export class CognitoIdentity implements IdentityProvider {
     if (!output.AuthenticationResult) throw new Unauthenticated(REFRESH_FAILED);
     // Cognito answers no refresh token here unless rotation is on: the one sent stays valid.
     return tokensOf(output.AuthenticationResult, refreshToken);
+  }
+
+  async revoke(refreshToken: string): Promise<void> {
+    if (!REVOCABLE_TOKEN.test(refreshToken)) return;
+    try {
+      // The app client has no secret (lib/data/user-pool.ts), so none is sent.
+      await this.client.send(new RevokeTokenCommand({ ClientId: this.options.clientId, Token: refreshToken }));
+    } catch (error) {
+      const name = errorName(error);
+      if (name !== undefined && NOTHING_TO_REVOKE.has(name)) return;
+      throw translate(error, 'revoke');
+    }
   }
 
   async getUser(username: string): Promise<IdentityUser | undefined> {

@@ -2,7 +2,8 @@
  * The identity port in memory, for `npm start` with nothing installed and for tests: a user pool
  * shaped like the Cognito one (same password policy, same groups, confirmed sign-ups, RS256 access
  * tokens with Cognito's claims, opaque refresh tokens). Passwords are kept only as scrypt hashes
- * with a random salt, refresh tokens only as SHA-256 hashes; neither is ever logged.
+ * with a random salt, refresh tokens only as SHA-256 hashes (a revoked one is forgotten); neither
+ * is ever logged.
  * Usernames are case-sensitive, as in cognito-local and in a CDK user pool by default.
  */
 import {
@@ -162,6 +163,11 @@ export class EmbeddedIdentity implements IdentityProvider {
     }
     // Like Cognito: a new access token, the same refresh token, the original authentication time.
     return { accessToken: this.accessToken(user, stored.authTime, now), refreshToken, expiresIn: ACCESS_TOKEN_SECONDS };
+  }
+
+  async revoke(refreshToken: string): Promise<void> {
+    // Unknown or already revoked: nothing to do (sign-out is idempotent).
+    this.refreshTokens.delete(sha256(refreshToken));
   }
 
   async getUser(username: string): Promise<IdentityUser | undefined> {

@@ -43,6 +43,13 @@ export interface IdentityProvider {
   signIn(username: string, password: string): Promise<Tokens>;
   /** REFRESH_TOKEN_AUTH; the refresh token is returned again (Cognito does not rotate it by default). Invalid → Unauthenticated. */
   refresh(refreshToken: string): Promise<Tokens>;
+  /**
+   * Revokes a refresh token (sign-out): `refresh` refuses it from then on (Unauthenticated), and
+   * the user's other refresh tokens stay valid. Access tokens already issued are self-contained
+   * JWTs and stay valid until they expire (an hour). An unknown, malformed or already revoked
+   * token is not an error (sign-out is idempotent); an unreachable pool is Unavailable.
+   */
+  revoke(refreshToken: string): Promise<void>;
   getUser(username: string): Promise<IdentityUser | undefined>;
   /** NotFound if unknown. */
   setEmail(username: string, email: string): Promise<void>;
