@@ -7,6 +7,7 @@ import {
   getMeRoute,
   refreshRoute,
   removeEmailRoute,
+  revokeRoute,
   signInRoute,
   signUpRoute,
 } from './routes';
@@ -31,11 +32,11 @@ export const accountsFunctions = {
     name: 'accounts-sessions',
     capability,
     description:
-      'POST /v1/sessions and /v1/sessions/refresh: tokens from the user pool, failed sign-ins slowed per username and address.',
+      'POST /v1/sessions, /v1/sessions/refresh and /v1/sessions/revoke: tokens from the user pool (and sign-out), failed sign-ins slowed per username and address.',
     entry: 'lambdas/accounts/handlers/sessions.ts',
     memoryMb: 256,
     timeoutSeconds: 10,
-    routes: [signInRoute, refreshRoute],
+    routes: [signInRoute, refreshRoute, revokeRoute],
     uses: ['identity', 'cache'],
   },
   myAccount: {

@@ -56,6 +56,19 @@ export const refreshRoute: RouteContract<z.infer<typeof refreshBody>> = {
   responses: { 200: { description: 'a new access token', body: tokens } },
 };
 
+export const revokeRoute: RouteContract<z.infer<typeof refreshBody>> = {
+  method: 'POST',
+  path: '/v1/sessions/revoke',
+  operation: 'revokeSession',
+  summary:
+    'Sign out: revokes a refresh token, so it gets no more access tokens (those already issued last their hour); idempotent',
+  publicBecause:
+    'The refresh token in the body is the credential; revoking one needs nothing more, as in Cognito (an unknown token is a no-op).',
+  body: refreshBody,
+  maxBodyBytes: 16 * 1024,
+  responses: { 204: { description: 'revoked (or it was not a live refresh token: nothing to revoke)' } },
+};
+
 const mine = { authorizer: USER_POOL_AUTHORIZER } as const;
 
 export const getMeRoute: RouteContract = {

@@ -2,7 +2,8 @@
  * The people web pages in a real headless Chromium (Debian's package, playwright-core), through
  * `npm start` in both backends: sign in, edit the profile, see the change; search by typing and
  * open the result; one whole flow with the keyboard only; a form without its token (or from
- * another site) refused; a profile holding markup shown as text; sign-out ends the session.
+ * another site) refused; a profile holding markup shown as text; sign-out ends the session and
+ * revokes its refresh token.
  */
 import { randomBytes } from 'node:crypto';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
@@ -255,12 +256,16 @@ function describePages(backend: string, setup: () => { env: Record<string, strin
       await context.close();
     }, 60_000);
 
-    it('signs out: the cookies are gone and the edit page asks to sign in again', async () => {
+    it('signs out: the cookies are gone, the refresh token is revoked, the edit page asks to sign in again', async () => {
       const { context, page } = await freshPage();
       await signIn(page, ann);
+      const refreshToken = (await context.cookies()).find((c) => c.name === '__Host-eventline-refresh')?.value;
+      expect(refreshToken).toEqual(expect.any(String));
       await page.getByRole('button', { name: /Sign out/ }).click();
       await page.waitForURL('**/people');
       expect((await context.cookies()).filter((c) => /access|refresh/.test(c.name))).toEqual([]);
+      // A copy of the refresh token (taken before sign-out) gets no new access token.
+      expect((await call('POST', '/v1/sessions/refresh', { refreshToken })).status).toBe(401);
       expect(await page.getByRole('link', { name: 'Sign in' }).count()).toBe(1);
       await page.goto(`/people/${ann}/edit`);
       await page.waitForURL(`**/sign-in?next=${encodeURIComponent(`/people/${ann}/edit`)}`);

@@ -1,7 +1,7 @@
 /**
  * Accounts end to end through `npm start`, in both backends (embedded: the in-process pool;
  * services: cognito-local, MariaDB, Kafka, Redis, the SES emulator): sign up → a welcome mail in
- * the outbox; sign in, refresh, the account, its addresses; the same 401 for a wrong password and
+ * the outbox; sign in, refresh, sign out (revoke), the account, its addresses; the same 401 for a wrong password and
  * an unknown user, 429 after repeated failures; forged and expired tokens refused by the JWT
  * authorizer; deleting the account.
  */
@@ -70,6 +70,22 @@ function describeAccounts(backend: string, setup: () => { env: Record<string, st
       const refreshed = await call('POST', '/v1/sessions/refresh', { refreshToken: tokens.refreshToken });
       expect(refreshed.status).toBe(200);
       expect((await call('GET', '/v1/accounts/me', undefined, refreshed.body.accessToken as string)).status).toBe(200);
+    });
+
+    it('signs out an API client: revoke 204, then refresh 401; again 204; the other session keeps refreshing', async () => {
+      const session = await call('POST', '/v1/sessions', { username, password });
+      expect(session.status).toBe(200);
+      const refreshToken = session.body.refreshToken as string;
+      expect((await call('POST', '/v1/sessions/revoke', { refreshToken })).status).toBe(204);
+      const refused = await call('POST', '/v1/sessions/refresh', { refreshToken });
+      expect(refused.status).toBe(401);
+      expect(refused.type).toBe('application/problem+json');
+      expect((await call('POST', '/v1/sessions/revoke', { refreshToken })).status).toBe(204);
+      expect((await call('POST', '/v1/sessions/revoke', { refreshToken: `unknown-${run}` })).status).toBe(204);
+      const bad = await call('POST', '/v1/sessions/revoke', { token: refreshToken });
+      expect(bad.status).toBe(400);
+      expect(bad.type).toBe('application/problem+json');
+      expect((await call('POST', '/v1/sessions/refresh', { refreshToken: tokens.refreshToken })).status).toBe(200);
     });
 
     it('answers a wrong password and an unknown user the same 401', async () => {

@@ -41,3 +41,28 @@ export const lambdaContext = {
   fail: () => {},
   succeed: () => {},
 } as Context;
+
+/** A handler's answer with its JSON body parsed (undefined when it has none). */
+export interface HandlerAnswer {
+  readonly status: number;
+  readonly headers: Record<string, string>;
+  // biome-ignore lint/suspicious/noExplicitAny: JSON answers of several shapes, read by the tests
+  readonly body: any;
+}
+
+/** Calls an HTTP handler as Lambda does and reads its answer. */
+export async function invokeHttp(
+  handler: (event: APIGatewayProxyEventV2, context: Context) => Promise<unknown>,
+  event: APIGatewayProxyEventV2,
+): Promise<HandlerAnswer> {
+  const response = (await handler(event, lambdaContext)) as {
+    statusCode: number;
+    headers?: Record<string, string>;
+    body?: string;
+  };
+  return {
+    status: response.statusCode,
+    headers: response.headers ?? {},
+    body: response.body ? JSON.parse(response.body) : undefined,
+  };
+}

@@ -29,7 +29,7 @@ import { toMskEvent } from '../../lambdas/platform/kafka/msk-event';
 import type { ScheduledInvocation } from '../../lambdas/platform/manifest-types';
 import { arcDistanceKm } from '../../lambdas/platform/search/geo';
 import { platform } from '../../lambdas/platform/wiring';
-import { httpEvent, lambdaContext } from '../support/apigw';
+import { type HandlerAnswer, httpEvent, invokeHttp, lambdaContext } from '../support/apigw';
 import { publishedRecords } from '../support/published';
 
 afterAll(() => platform.close());
@@ -43,12 +43,7 @@ const admin: User = { username: 'ada', groups: ['admin'] };
 const member: User = { username: 'bob', groups: ['members'] };
 
 type Handler = (event: APIGatewayProxyEventV2, context: typeof lambdaContext) => Promise<unknown>;
-interface Answer {
-  status: number;
-  headers: Record<string, string>;
-  // biome-ignore lint/suspicious/noExplicitAny: JSON answers of several shapes, read by the tests
-  body: any;
-}
+type Answer = HandlerAnswer;
 
 async function call(
   handler: Handler,
@@ -76,16 +71,7 @@ async function call(
     };
     Object.assign(event.requestContext, { authorizer: { jwt: { claims, scopes: ['aws.cognito.signin.user.admin'] } } });
   }
-  const response = (await handler(event, lambdaContext)) as {
-    statusCode: number;
-    headers?: Record<string, string>;
-    body?: string;
-  };
-  return {
-    status: response.statusCode,
-    headers: response.headers ?? {},
-    body: response.body ? JSON.parse(response.body) : undefined,
-  };
+  return invokeHttp(handler, event);
 }
 
 const fields = (overrides: Record<string, unknown> = {}) => ({

@@ -32,7 +32,7 @@ import { handler as projectAccounts } from '../../lambdas/reminders/handlers/pro
 import { handler as projectHappenings } from '../../lambdas/reminders/handlers/project-happenings';
 import { handler as recordOutcomes } from '../../lambdas/reminders/handlers/record-outcomes';
 import { reminderRepository } from '../../lambdas/reminders/wiring';
-import { httpEvent, lambdaContext } from '../support/apigw';
+import { type HandlerAnswer, httpEvent, invokeHttp, lambdaContext } from '../support/apigw';
 import { publishedRecords, publishedValues } from '../support/published';
 
 process.env.REMINDERS_DISPATCH_WINDOW_SECONDS = '1.2';
@@ -53,8 +53,7 @@ const record = (topic: string, key: string, value: unknown): ConsumedRecord => (
 });
 const batch = (records: ConsumedRecord[]) => toMskEvent(records, source) as MSKEvent;
 
-// biome-ignore lint/suspicious/noExplicitAny: JSON answers of several shapes, read by the tests
-type Answer = { status: number; headers: Record<string, string>; body: any };
+type Answer = HandlerAnswer;
 
 async function call(
   method: string,
@@ -73,16 +72,7 @@ async function call(
     const claims = { sub: `sub-${options.user}`, username: options.user, 'cognito:groups': '[]', token_use: 'access' };
     Object.assign(event.requestContext, { authorizer: { jwt: { claims, scopes: [] } } });
   }
-  const response = (await myReminders(event, lambdaContext)) as {
-    statusCode: number;
-    headers?: Record<string, string>;
-    body?: string;
-  };
-  return {
-    status: response.statusCode,
-    headers: response.headers ?? {},
-    body: response.body ? JSON.parse(response.body) : undefined,
-  };
+  return invokeHttp(myReminders, event);
 }
 
 const at = () => new Date().toISOString();

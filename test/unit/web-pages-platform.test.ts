@@ -1,9 +1,11 @@
 /**
  * The platform pieces of the web pages: the escaping template, local-only redirects, cookies,
  * urlencoded forms, the cross-site check, and sessions in cookies (verified as the JWT authorizer
- * verifies, refreshed when the access token has expired, ended when the refresh token is refused).
+ * verifies, refreshed when the access token has expired, ended when the refresh token is refused,
+ * signed out by revoking the refresh token — and signed out all the same when the pool cannot).
  */
 
+import { RateLimited, Unauthenticated, Unavailable } from '../../lambdas/platform/errors';
 import { clearedCookie, readCookies, serializeCookie } from '../../lambdas/platform/http/cookies';
 import { parseFormBody, singleFormValues } from '../../lambdas/platform/http/form';
 import { escapeHtml, html, isLocalPath, raw, redirect } from '../../lambdas/platform/http/html';
@@ -18,6 +20,8 @@ import {
   WebSessions,
 } from '../../lambdas/platform/http/web-session';
 import { EmbeddedIdentity } from '../../lambdas/platform/identity/embedded-identity';
+import type { IdentityProvider } from '../../lambdas/platform/identity/identity';
+import { logger } from '../../lambdas/platform/observability';
 
 describe('html', () => {
   it('escapes every interpolation, passes fragments and raw() through, renders nothing for absent values', () => {
@@ -154,6 +158,64 @@ describe('web sessions', () => {
     const none = await sessions.read(withCookies({ [SESSION_COOKIES.access]: tokens.accessToken }));
     expect(none.session).toBeUndefined();
     expect(none.cookies).toEqual([clearedCookie(SESSION_COOKIES.access)]);
+  });
+
+  it("signs out by revoking the session's refresh token, then deleting the cookies; twice is fine", async () => {
+    const sessions = new WebSessions(async () => identity);
+    const mine = await identity.signIn('ann', 'Correct-Horse-9');
+    const cookies = withCookies({ [SESSION_COOKIES.access]: mine.accessToken, [SESSION_COOKIES.refresh]: mine.refreshToken });
+    const formToken = formTokenOf(mine.refreshToken);
+    expect(await sessions.signedOut(cookies, formToken)).toEqual(sessions.ended());
+    await expect(identity.refresh(mine.refreshToken)).rejects.toBeInstanceOf(Unauthenticated);
+    expect((await sessions.read(cookies)).session?.principal.username).toBe('ann'); // its access token lives its hour
+    expect(await sessions.signedOut(cookies, formToken)).toEqual(sessions.ended());
+    // Another session of the same user is not signed out.
+    await expect(identity.refresh(tokens.refreshToken)).resolves.toHaveProperty('accessToken');
+  });
+
+  describe('signing out with a recording pool', () => {
+    const refreshToken = 'the-refresh-token-never-logged';
+    const cookies = withCookies({ [SESSION_COOKIES.refresh]: refreshToken });
+    const formToken = formTokenOf(refreshToken);
+    const revoked: string[] = [];
+    let failure: Error | undefined;
+    const recording = {
+      revoke: async (token: string) => {
+        revoked.push(token);
+        if (failure) throw failure;
+      },
+    } as Partial<IdentityProvider> as IdentityProvider;
+    const sessions = new WebSessions(async () => recording);
+    beforeEach(() => {
+      revoked.length = 0;
+      failure = undefined;
+    });
+    afterEach(() => jest.restoreAllMocks());
+
+    it("revokes nothing and deletes nothing without the session's form token; without a refresh cookie there is nothing to revoke", async () => {
+      expect(await sessions.signedOut(cookies, undefined)).toBeUndefined();
+      expect(await sessions.signedOut(cookies, `${formToken}x`)).toBeUndefined();
+      expect(await sessions.signedOut(cookies, formTokenOf('another-refresh-token'))).toBeUndefined();
+      expect(await sessions.signedOut(withCookies({}), undefined)).toEqual(sessions.ended());
+      expect(revoked).toEqual([]);
+    });
+
+    it.each([
+      ['unavailable', new Unavailable('the user pool is unreachable, retry shortly')],
+      ['throttled', new RateLimited('too many requests, retry shortly')],
+    ])('still deletes the cookies when the pool is %s, and logs a warning without the token', async (_, error) => {
+      failure = error;
+      const warn = jest.spyOn(logger, 'warn').mockImplementation(() => undefined);
+      expect(await sessions.signedOut(cookies, formToken)).toEqual(sessions.ended());
+      expect(revoked).toEqual([refreshToken]);
+      expect(warn).toHaveBeenCalledTimes(1);
+      expect(JSON.stringify(warn.mock.calls)).not.toContain(refreshToken);
+    });
+
+    it('throws anything else (a configuration error is a logged 500)', async () => {
+      failure = new Error('Token revocation is not enabled for this client');
+      await expect(sessions.signedOut(cookies, formToken)).rejects.toBe(failure);
+    });
   });
 
   it('gives forms before sign-in a double-submit token', () => {

@@ -67,7 +67,7 @@ export const signOutRoute: RouteContract = {
   method: 'POST',
   path: '/sign-out',
   operation: 'webSignOut',
-  summary: "Ends the session (deletes its cookies); the form token is the session's",
+  summary: "Ends the session: revokes its refresh token at the pool, deletes its cookies; the form token is the session's",
   maxBodyBytes: 4 * 1024,
   responses: { 303: { description: 'signed out: to the people page' } },
 };

@@ -11,6 +11,9 @@
  *   app client and JWKS: the code the local runtime's JWT authorizer runs). The access cookie
  *   expires a minute before its token; without a valid one the refresh token gets a new access
  *   token from the pool (set with the answer), and a refused refresh token ends the session.
+ * - Signing out revokes the refresh token at the pool before deleting the cookies, so a copy of it
+ *   gets no new access tokens. A pool that cannot revoke just now (unavailable, throttled) does
+ *   not keep anyone signed in: the cookies are deleted all the same and a warning is logged.
  * - Forms: a session's form token is HMAC-SHA256 keyed by the refresh token. It is stable for the
  *   session, and computing it needs the HttpOnly cookie, which another site can neither read nor
  *   send with a POST. Before sign-in (the sign-in form itself) a random double-submit cookie plays
@@ -19,9 +22,10 @@
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { Unauthenticated } from '../errors';
+import { DomainError, Unauthenticated } from '../errors';
 import type { IdentityProvider, Tokens } from '../identity/identity';
 import { JwtVerifier } from '../identity/jwt-verifier';
+import { logger } from '../observability';
 import { clearedCookie, readCookies, serializeCookie } from './cookies';
 import { type Principal, principalOfClaims } from './principal';
 
@@ -90,6 +94,34 @@ export class WebSessions {
       serializeCookie(SESSION_COOKIES.refresh, tokens.refreshToken, { maxAgeSeconds: REFRESH_COOKIE_SECONDS }),
       clearedCookie(SESSION_COOKIES.preSession),
     ];
+  }
+
+  /**
+   * Signs out: when the form carries the session's form token, revokes the session's refresh token
+   * at the pool and answers the cookies that end the session; `undefined` (nothing revoked, nothing
+   * deleted) when it does not. The form token is checked against the refresh cookie itself, so
+   * signing out needs the pool only to revoke. Without a refresh cookie there is nothing to end
+   * (the cookies are deleted all the same). When the pool cannot revoke just now the cookies go
+   * all the same (logged as a warning, never the token): the browser's copy is gone, a copy taken
+   * earlier lives on until it expires, as before revocation existed. Anything else (a
+   * configuration error) throws.
+   */
+  async signedOut(
+    event: Pick<APIGatewayProxyEventV2, 'cookies' | 'headers'>,
+    sentFormToken: string | undefined,
+  ): Promise<string[] | undefined> {
+    const refreshToken = readCookies(event).get(SESSION_COOKIES.refresh);
+    if (!refreshToken) return this.ended();
+    if (sentFormToken === undefined || !sameText(formTokenOf(refreshToken), sentFormToken)) return undefined;
+    try {
+      await (await this.identity()).revoke(refreshToken);
+    } catch (error) {
+      if (!(error instanceof DomainError && (error.kind === 'unavailable' || error.kind === 'rate-limited'))) throw error;
+      logger.warn('sign-out: the refresh token was not revoked (the user pool could not do it now); cookies deleted', {
+        reason: error.message,
+      });
+    }
+    return this.ended();
   }
 
   /** The cookies that end a session (sign-out, a refused refresh token). */
