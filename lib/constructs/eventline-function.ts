@@ -5,6 +5,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { type BundlingOptions, NodejsFunction, OutputFormat, SourceMapMode } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
+import type { BuildOptions } from 'esbuild';
 import { EnvNames } from '../../lambdas/platform/config';
 import type { StageConfig } from '../config/stages';
 import { fromRepoRoot, repoRoot } from '../paths';
@@ -37,14 +38,24 @@ export interface EventlineFunctionProps {
 const unusedOptionalModules = ['avro-js', 'protobufjs'];
 
 /**
+ * Runs first in every bundle: stack traces are source-mapped when one is formatted, reading the
+ * map then, instead of Node's `--enable-source-maps` reading and parsing it at every cold start.
+ */
+const lambdaPrelude = fromRepoRoot('lambdas/platform/lambda-prelude.ts');
+
+/**
  * The esbuild options of every Eventline bundle; test/infra builds the bundles with exactly these
  * to check their size and that they carry nothing the layer holds. Minified CommonJS for Node 22
- * with a source map (no sources inside). Everything the runtime-deps layer provides stays
- * external: a bundle holds Eventline's code and the small libraries its handlers run on every
- * invocation (zod, Powertools, middy), and loads drivers and AWS SDK clients from the layer when
- * a handler first uses them (see "Cold starts and bundles" in docs/ARCHITECTURE.md).
+ * with a source map (no sources inside), which `lambda-prelude.ts` (injected, so it runs before
+ * any other module) reads the first time a stack trace is formatted. Everything the
+ * runtime-deps layer provides stays external: a bundle holds Eventline's code and the small
+ * libraries its handlers run on every invocation (zod, Powertools, middy), and loads drivers and
+ * AWS SDK clients from the layer when a handler first uses them (see "Cold starts and bundles" in
+ * docs/ARCHITECTURE.md).
  */
-export function eventlineBundling(layerModules: readonly string[]): BundlingOptions & { externalModules: string[] } {
+export function eventlineBundling(
+  layerModules: readonly string[],
+): BundlingOptions & { externalModules: string[]; inject: string[] } {
   return {
     minify: true,
     sourceMap: true,
@@ -53,6 +64,25 @@ export function eventlineBundling(layerModules: readonly string[]): BundlingOpti
     target: 'node22',
     format: OutputFormat.CJS,
     externalModules: [...layerModules, ...unusedOptionalModules],
+    inject: [lambdaPrelude],
+  };
+}
+
+/**
+ * `eventlineBundling`'s options as esbuild's own build API takes them: what the infra test, the
+ * lazy source-map test and the cold-start benchmark build with, so they build as the CDK does.
+ */
+export function esbuildOptionsOf(bundling: ReturnType<typeof eventlineBundling>): BuildOptions {
+  return {
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: bundling.target,
+    minify: bundling.minify,
+    sourcemap: bundling.sourceMap,
+    sourcesContent: bundling.sourcesContent,
+    external: bundling.externalModules,
+    inject: bundling.inject,
   };
 }
 
@@ -80,8 +110,9 @@ export function physicalFunctionName(config: StageConfig, name: string): string 
 
 /**
  * How every Eventline Lambda function is built: Node.js 22 on arm64, bundled by esbuild
- * (minified, with source maps and `--enable-source-maps`), the shared runtime-deps layer for the
- * heavy drivers, X-Ray tracing, and a log group with the stage's retention.
+ * (minified, with a source map read when a stack trace is first formatted), the shared
+ * runtime-deps layer for the heavy drivers, X-Ray tracing, and a log group with the stage's
+ * retention.
  */
 export class EventlineFunction extends NodejsFunction {
   /** `eventline-<stage>-<name>`: the name alarms and dashboards use. */
@@ -114,7 +145,6 @@ export class EventlineFunction extends NodejsFunction {
       logGroup,
       layers: [props.layer.layer],
       environment: {
-        NODE_OPTIONS: '--enable-source-maps',
         POWERTOOLS_TRACE_ENABLED: String(callsHttpServices(props.environment)),
         ...props.environment,
       },

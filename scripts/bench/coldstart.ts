@@ -5,8 +5,8 @@
  * reads another output directory), finds each function's asset folder (its `aws:asset:path`) and
  * the runtime-deps layer's `nodejs/node_modules`, and requires each bundle in a fresh Node 22
  * process per run, with the layer on NODE_PATH (what /opt/nodejs/node_modules is in Lambda) and
- * the environment the function has in Lambda (its template variables, NODE_OPTIONS included, plus
- * what the Lambda runtime sets). Only the `require` is timed, not Node's own start. A bare handler
+ * the environment the function has in Lambda (its template variables plus what the Lambda runtime
+ * sets). Only the `require` is timed, not Node's own start. A bare handler
  * (`export const handler = async () => ({})`, built with the same esbuild options) is measured the
  * same way in the same rounds: the ratio against it is what other load on the machine moves least.
  * Rounds go function by function in turn, so a burst of load spreads over all of them.
@@ -17,6 +17,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, w
 import os from 'node:os';
 import path from 'node:path';
 import { buildSync } from 'esbuild';
+import { esbuildOptionsOf, eventlineBundling } from '../../lib/constructs/eventline-function';
 import { benchMain, envNumber, ROOT } from './bench-env';
 
 /** Targets of issue 9: a bundle under 1 MB, module init p50 under 150 ms. */
@@ -70,19 +71,10 @@ function bareHandler(directory: string): Subject {
   const entry = path.join(directory, 'bare.ts');
   writeFileSync(entry, 'export const handler = async () => ({});\n');
   const bundle = path.join(directory, 'bare', 'index.js');
-  buildSync({
-    entryPoints: [entry],
-    bundle: true,
-    platform: 'node',
-    target: 'node22',
-    format: 'cjs',
-    minify: true,
-    sourcemap: true,
-    sourcesContent: false,
-    outfile: bundle,
-    logLevel: 'error',
-  });
-  return { name: '(bare handler)', bundle, environment: { NODE_OPTIONS: '--enable-source-maps' } };
+  // Eventline's esbuild options without the prelude every function runs first (lambda-prelude.ts).
+  buildSync({ ...esbuildOptionsOf(eventlineBundling([])), inject: [], entryPoints: [entry], outfile: bundle, logLevel: 'error' });
+  // As the functions run: no NODE_OPTIONS (their stack traces are mapped lazily, lambda-prelude.ts).
+  return { name: '(bare handler)', bundle, environment: {} };
 }
 
 /** Timed in the child: only the require (module init), not Node's start. */

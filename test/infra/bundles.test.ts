@@ -11,7 +11,12 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { build, type Metafile } from 'esbuild';
 import { manifest } from '../../lambdas/manifest';
-import { callsHttpServices, EventlineFunction, eventlineBundling } from '../../lib/constructs/eventline-function';
+import {
+  callsHttpServices,
+  EventlineFunction,
+  esbuildOptionsOf,
+  eventlineBundling,
+} from '../../lib/constructs/eventline-function';
 import {
   layerProvidedModules,
   NpmCiLocalBundling,
@@ -54,6 +59,8 @@ interface Bundle {
   readonly bytes: number;
   readonly packages: Set<string>;
   readonly externals: Set<string>;
+  /** Every input file of the bundle, relative to the repository root. */
+  readonly inputs: string[];
 }
 
 const builtins = new Set([...builtinModules, ...builtinModules.map((name) => `node:${name}`)]);
@@ -82,18 +89,13 @@ beforeAll(async () => {
   const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'eventline-bundles-'));
   try {
     const result = await build({
+      ...esbuildOptionsOf(options),
       entryPoints: entries.map((entry, index) => ({ in: fromRepoRoot(entry), out: `f${index}` })),
       outdir,
-      bundle: true,
-      platform: 'node',
       write: false,
       metafile: true,
       logLevel: 'silent',
-      minify: options.minify,
-      target: options.target,
-      format: 'cjs',
       sourcemap: false,
-      external: options.externalModules,
     });
     const outputs: Metafile['outputs'] = result.metafile.outputs;
     bundles = entries.map((entry, index) => {
@@ -107,7 +109,7 @@ beforeAll(async () => {
       const externals = new Set(
         output.imports.filter((i) => i.external && !builtins.has(i.path)).map((i) => packageOfSpecifier(i.path)),
       );
-      return { entry, bytes: output.bytes, packages, externals };
+      return { entry, bytes: output.bytes, packages, externals, inputs: Object.keys(output.inputs) };
     });
   } finally {
     fs.rmSync(outdir, { recursive: true, force: true });
@@ -125,6 +127,11 @@ afterAll(() => {
 it('builds every function under 1 MB', () => {
   const over = bundles.filter((b) => b.bytes >= MAX_BUNDLE_BYTES).map((b) => `${b.entry}: ${(b.bytes / 1024).toFixed(0)} KB`);
   expect(over).toEqual([]);
+});
+
+it('runs the lazy source-map prelude in every bundle (stack traces mapped without --enable-source-maps)', () => {
+  const without = bundles.filter((b) => !b.inputs.includes('lambdas/platform/lambda-prelude.ts')).map((b) => b.entry);
+  expect(without).toEqual([]);
 });
 
 it('holds no type-only package in the layer', () => {
