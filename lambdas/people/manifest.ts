@@ -1,30 +1,13 @@
 import { accountEventsTopic } from '../accounts/contract';
 import { deadLetterTopic } from '../platform/declarations';
-import type { CapabilityManifest, FunctionSpec, KafkaSubscriptionSpec } from '../platform/manifest-types';
+import type { CapabilityManifest, FunctionSpec } from '../platform/manifest-types';
 import { peopleIndexDefinition } from './domain/projection';
 import { deleteProfileRoute, getProfileRoute, putProfileRoute, searchPeopleRoute } from './routes';
+import { peopleSinkFunctions } from './sink-functions';
 import { peopleTopic } from './topics';
 import { peopleWebFunction } from './web/function';
 
 const capability = 'people';
-
-/**
- * A sink of the `people` topic in its own consumer group. A failing batch is retried without end
- * (it blocks only its own group's partition), so a sink whose store is down catches up from the
- * log when the store returns, however long it was away (within the topic's retention); records
- * that can never be applied are dead-lettered by the handler itself and the batch goes on.
- */
-function sinkSubscription(consumerGroup: string): KafkaSubscriptionSpec {
-  return {
-    topic: peopleTopic.name,
-    consumerGroup,
-    batchSize: 500,
-    maxBatchingWindowSeconds: 1,
-    retryAttempts: -1,
-    deadLetter: false,
-    startingPosition: 'TRIM_HORIZON',
-  };
-}
 
 /** Each function once, by name: handlers take their own entry. */
 export const peopleFunctions = {
@@ -64,32 +47,7 @@ export const peopleFunctions = {
     uses: ['search', 'sql'],
     metrics: ['PeopleReadsDegraded'],
   },
-  searchSink: {
-    name: 'people-search-sink',
-    capability,
-    description:
-      'Projects the people topic into the OpenSearch alias people by external version (deletes as tombstone documents), in its own consumer group; refreshes cache entries that are older.',
-    entry: 'lambdas/people/handlers/search-sink.ts',
-    memoryMb: 512,
-    timeoutSeconds: 60,
-    subscriptions: [sinkSubscription('people-search-sink')],
-    uses: ['search', 'cache', 'bus'],
-    produces: [deadLetterTopic.name],
-    metrics: ['SearchSinkLag', 'PeopleCacheWriteFailures'],
-  },
-  sqlSink: {
-    name: 'people-sql-sink',
-    capability,
-    description:
-      'Projects the people topic into MySQL people_profiles, a row replaced only by a newer version (deletes as tombstone rows), in its own consumer group; refreshes cache entries that are older.',
-    entry: 'lambdas/people/handlers/sql-sink.ts',
-    memoryMb: 512,
-    timeoutSeconds: 60,
-    subscriptions: [sinkSubscription('people-sql-sink')],
-    uses: ['sql', 'cache', 'bus'],
-    produces: [deadLetterTopic.name],
-    metrics: ['SqlSinkLag', 'PeopleCacheWriteFailures'],
-  },
+  ...peopleSinkFunctions,
   forgetAccounts: {
     name: 'people-forget-accounts',
     capability,

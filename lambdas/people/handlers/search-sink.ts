@@ -4,7 +4,7 @@ import { deadLetterRecords, topicConsumer } from '../../platform/topic-consumer'
 import { platform } from '../../platform/wiring';
 import { refreshCachedProfiles } from '../domain/people';
 import { indexBatch, personRecordSchema, sinkBatchOf } from '../domain/sinks';
-import { peopleFunctions } from '../manifest';
+import { peopleSinkFunctions } from '../sink-functions';
 import { peopleIndex, peoplePorts } from '../wiring';
 
 /**
@@ -16,7 +16,7 @@ import { peopleIndex, peoplePorts } from '../wiring';
  * from write to index.
  */
 export const handler = topicConsumer(
-  peopleFunctions.searchSink,
+  peopleSinkFunctions.searchSink,
   personRecordSchema,
   async (records, { consumer }) => {
     const batch = sinkBatchOf(records, platform.clock.now());

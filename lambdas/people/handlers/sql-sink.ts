@@ -4,7 +4,7 @@ import { deadLetterRecords, topicConsumer } from '../../platform/topic-consumer'
 import { platform } from '../../platform/wiring';
 import { refreshCachedProfiles } from '../domain/people';
 import { personRecordSchema, sinkBatchOf, storeBatch } from '../domain/sinks';
-import { peopleFunctions } from '../manifest';
+import { peopleSinkFunctions } from '../sink-functions';
 import { peoplePorts, peopleStore } from '../wiring';
 
 /**
@@ -15,7 +15,7 @@ import { peoplePorts, peopleStore } from '../wiring';
  * largest time from write to row.
  */
 export const handler = topicConsumer(
-  peopleFunctions.sqlSink,
+  peopleSinkFunctions.sqlSink,
   personRecordSchema,
   async (records, { consumer }) => {
     const batch = sinkBatchOf(records, platform.clock.now());

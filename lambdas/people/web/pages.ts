@@ -23,16 +23,32 @@ import {
 } from '../domain/profile';
 import { framed } from './layout';
 
-const regionNames = new Intl.DisplayNames(['en'], { type: 'region', fallback: 'code' });
+/**
+ * The English names of countries. Made by the first page that shows a country (a profile with
+ * one, the form), not when the module loads: creating an `Intl.DisplayNames` loads ICU data, a
+ * large part of the web function's cold start that sign-in, search and most pages never use.
+ */
+let regionNames: Intl.DisplayNames | undefined;
 
 export function countryName(code: string): string {
+  regionNames ??= new Intl.DisplayNames(['en'], { type: 'region', fallback: 'code' });
   return regionNames.of(code) ?? code;
 }
 
-/** Countries by English name, for the form's list. */
-const COUNTRIES = [...COUNTRY_CODES]
-  .map((code) => ({ code, name: countryName(code) }))
-  .sort((a, b) => a.name.localeCompare(b.name));
+interface Country {
+  readonly code: string;
+  readonly name: string;
+}
+
+let countriesByName: readonly Country[] | undefined;
+
+/** Countries by English name, for the form's list (sorted once, by the first form shown). */
+function countries(): readonly Country[] {
+  countriesByName ??= [...COUNTRY_CODES]
+    .map((code) => ({ code, name: countryName(code) }))
+    .sort((a, b) => a.name.localeCompare(b.name));
+  return countriesByName;
+}
 
 export const RELATIONSHIP_LABELS: Record<RelationshipStatus, string> = {
   single: 'Single',
@@ -276,7 +292,7 @@ function fieldControl(field: FieldSpec, value: string, error: string | undefined
     case 'country':
       return html`<select ${common}>
 <option value="">Not set</option>
-${COUNTRIES.map((c) => html`<option value="${c.code}"${c.code === value ? html` selected` : ''}>${c.name}</option>`)}
+${countries().map((c) => html`<option value="${c.code}"${c.code === value ? html` selected` : ''}>${c.name}</option>`)}
 </select>`;
     case 'relationship':
       return html`<select ${common}>
