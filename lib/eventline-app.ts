@@ -72,7 +72,8 @@ export function buildEventline(app: App, options: EventlineAppOptions): Eventlin
     kafka: { clusterArn: data.kafka.clusterArn, clusterName: data.kafka.clusterName },
     database: {
       proxyEndpoint: data.database.proxy.endpoint,
-      secret: data.database.secret,
+      appSecret: data.database.appSecret,
+      adminSecret: data.database.adminSecret,
       databaseName: data.database.databaseName,
     },
     search: { domainArn: data.search.domainArn, domainEndpoint: data.search.domain.domainEndpoint },

@@ -7,7 +7,9 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
+import { EnvNames } from '../lambdas/platform/config';
 import type { Manifest, MigrationFolder, TopicSpec } from '../lambdas/platform/manifest-types';
+import { applicationUserPrivileges } from '../lambdas/platform/sql/application-user';
 import { migrationsDirEnv } from '../lambdas/platform/sql/migrate';
 import type { StageConfig } from './config/stages';
 import { EventlineFunction } from './constructs/eventline-function';
@@ -32,7 +34,8 @@ export interface SchemaStackProps extends StackProps {
  * Deploy-time setup of the stores' contents, as custom resources (CDK Provider framework) whose
  * handlers live in lambdas/platform/deploy/ and reuse the platform code the local runtime uses:
  * - Kafka topics from the manifest (re-run when the topic list changes);
- * - SQL migrations of every capability, in the manifest's order (re-run when a file changes);
+ * - SQL migrations of every capability, in the manifest's order (re-run when a file changes), then
+ *   the functions' database user (DML only), as the admin;
  * - OpenSearch indices the capabilities declare (re-run when the definitions change).
  * Functions deploy after this stack, so no handler ever runs against a missing topic or table.
  */
@@ -73,6 +76,10 @@ export class SchemaStack extends Stack {
       timeoutSeconds: 600,
       environment: {
         ...environmentFor(['sql'], config, platform, 'deploy'),
+        // The one function that logs in as the admin: DDL, and managing the application user,
+        // whose secret it reads to set that user's password.
+        [EnvNames.dbSecretArn]: platform.database.adminSecret.secretArn,
+        [EnvNames.dbAppSecretArn]: platform.database.appSecret.secretArn,
         [migrationsDirEnv]: `/var/task/${migrationsInBundle}`,
       },
       afterBundling: (inputDir, outputDir) =>
@@ -81,13 +88,17 @@ export class SchemaStack extends Stack {
           `cp "${inputDir}/${directory}"/*.sql "${outputDir}/${migrationsInBundle}/${namespace}/"`,
         ]),
     });
-    platform.database.secret.grantRead(migrationsFn);
+    platform.database.adminSecret.grantRead(migrationsFn);
+    platform.database.appSecret.grantRead(migrationsFn);
     this.migrations = new ConvergingResource(this, 'SqlMigrations', {
       config,
       handler: migrationsFn,
       properties: {
         Namespaces: JSON.stringify(manifest.migrations.map((m) => m.namespace)),
         MigrationsHash: hashMigrationFolders(manifest.migrations),
+        // Also re-run when the application user's secret is replaced or its privileges change.
+        ApplicationUserSecret: platform.database.appSecret.secretArn,
+        ApplicationUserPrivileges: applicationUserPrivileges.join(','),
       },
     });
 

@@ -13,7 +13,13 @@ export const EnvNames = {
   // AWS (set by the CDK app)
   mskClusterArn: 'MSK_CLUSTER_ARN',
   dbProxyEndpoint: 'DB_PROXY_ENDPOINT',
+  /** The `{"username", "password"}` the SQL pool logs in with: the application user's, for every function. */
   dbSecretArn: 'DB_SECRET_ARN',
+  /**
+   * The application user's secret, given only to the SQL-migrations custom resource, whose own
+   * `DB_SECRET_ARN` is the admin's: it creates that user and sets its password (application-user.ts).
+   */
+  dbAppSecretArn: 'DB_APP_SECRET_ARN',
   dbName: 'DB_NAME',
   openSearchEndpoint: 'OPENSEARCH_ENDPOINT',
   cacheEndpoint: 'CACHE_ENDPOINT',

@@ -15,7 +15,10 @@ export interface PlatformResources {
   readonly kafka: { readonly clusterArn: string; readonly clusterName: string };
   readonly database: {
     readonly proxyEndpoint: string;
-    readonly secret: secretsmanager.ISecret;
+    /** The application user's (DML only): what every function that `uses` sql logs in with. */
+    readonly appSecret: secretsmanager.ISecret;
+    /** The admin's: only the SQL-migrations custom resource gets it (lib/schema-stack.ts). */
+    readonly adminSecret: secretsmanager.ISecret;
     readonly databaseName: string;
   };
   readonly search: { readonly domainArn: string; readonly domainEndpoint: string };
@@ -65,7 +68,7 @@ export function environmentFor(
         break;
       case 'sql':
         env[EnvNames.dbProxyEndpoint] = platform.database.proxyEndpoint;
-        env[EnvNames.dbSecretArn] = platform.database.secret.secretArn;
+        env[EnvNames.dbSecretArn] = platform.database.appSecret.secretArn;
         env[EnvNames.dbName] = platform.database.databaseName;
         break;
       case 'search':
@@ -128,7 +131,7 @@ export class ManifestFunction extends EventlineFunction {
 
     if (spec.uses.includes('bus')) this.grantKafkaClient(kafka, spec.produces ?? []);
     if ((spec.subscriptions?.length ?? 0) > 0) this.grantKafkaConsumer(kafka, spec);
-    if (spec.uses.includes('sql')) platform.database.secret.grantRead(this);
+    if (spec.uses.includes('sql')) platform.database.appSecret.grantRead(this);
     if (spec.uses.includes('cache')) platform.cache.secret.grantRead(this);
     if (spec.uses.includes('search')) grantSearch(this, platform.search.domainArn);
     if (spec.uses.includes('mail')) {

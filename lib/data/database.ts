@@ -1,6 +1,7 @@
 import { Duration } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type * as kms from 'aws-cdk-lib/aws-kms';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as rds from 'aws-cdk-lib/aws-rds';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
@@ -9,6 +10,8 @@ import type { StageConfig } from '../config/stages';
 
 export const databaseName = 'eventline';
 const adminUser = 'eventline_admin';
+/** The user functions log in as: DML on `eventline` only (lambdas/platform/sql/application-user.ts). */
+export const applicationUser = 'eventline_app';
 /** MySQL log types exported to CloudWatch (general is off: it logs every statement). */
 const exportedLogs = ['error', 'slowquery'] as const;
 
@@ -30,10 +33,13 @@ export const mysqlEngineVersion = rds.MysqlEngineVersion.VER_8_4_10;
  * RDS for MySQL 8.4 behind RDS Proxy.
  * - The instance sits in isolated subnets and admits only the proxy (and the secret-rotation
  *   function); functions reach MySQL through the proxy, which requires TLS.
- * - Credentials: a generated Secrets Manager secret, rotated on a schedule. The proxy reads it
- *   through its own IAM role; functions read it too (lambdas/platform/sql/pool.ts connects with
- *   the secret's username/password), so proxy IAM authentication is left off: IAM auth at the
- *   proxy would reject those password logins.
+ * - Credentials: two generated Secrets Manager secrets, each rotated on a schedule by the same
+ *   single-user rotation function: the admin's (RDS creates that user; only the SQL-migrations
+ *   custom resource reads it) and the application user's `eventline_app` (created and granted
+ *   DML only by that custom resource after the migrations; every function reads it, and
+ *   lambdas/platform/sql/pool.ts connects with its username/password). The proxy holds both and
+ *   logs in to MySQL as whichever user a client names. Proxy IAM authentication is left off: IAM
+ *   auth at the proxy would reject those password logins.
  * - Authentication: MySQL 8.4 creates users with `caching_sha2_password` (its
  *   `mysql_native_password` plugin is off by default), and the proxy's client-side
  *   authentication is `MYSQL_CACHING_SHA2_PASSWORD` to match. mysql2 (lambdas/platform/sql/pool.ts)
@@ -43,7 +49,10 @@ export const mysqlEngineVersion = rds.MysqlEngineVersion.VER_8_4_10;
 export class Database extends Construct {
   readonly instance: rds.DatabaseInstance;
   readonly proxy: rds.DatabaseProxy;
-  readonly secret: secretsmanager.ISecret;
+  /** The admin's credentials (attached to the instance): migrations and user management only. */
+  readonly adminSecret: secretsmanager.ISecret;
+  /** The application user's credentials (attached to the instance): what functions log in with. */
+  readonly appSecret: secretsmanager.ISecret;
   readonly databaseName = databaseName;
 
   constructor(scope: Construct, id: string, props: DatabaseProps) {
@@ -110,7 +119,7 @@ export class Database extends Construct {
     });
     for (const group of logGroups) this.instance.node.addDependency(group);
     if (!this.instance.secret) throw new Error('a generated-secret instance always has a secret');
-    this.secret = this.instance.secret;
+    this.adminSecret = this.instance.secret;
     // The credentials share the instance's fate: a retained database whose secret was deleted (the
     // CloudFormation default for a secret) could only be opened again by resetting its password.
     // `instance.secret` is the target attachment; the secret itself is the instance's `Secret` child.
@@ -118,14 +127,40 @@ export class Database extends Construct {
     if (!(generatedSecret instanceof secretsmanager.Secret)) throw new Error('the generated secret was not found');
     generatedSecret.applyRemovalPolicy(config.removalPolicy);
 
-    this.instance.addRotationSingleUser({
-      automaticallyAfter: Duration.days(config.database.secretRotationDays),
+    const rotationAfter = Duration.days(config.database.secretRotationDays);
+    const adminRotation = this.instance.addRotationSingleUser({
+      automaticallyAfter: rotationAfter,
       vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
+    });
+
+    // The application user's password, generated like the admin's (DatabaseSecret's default
+    // `excludeCharacters` is the one Credentials.fromGeneratedSecret used) and attached to the
+    // instance, so the secret carries host, port and engine for the rotation function.
+    const appUserSecret = new rds.DatabaseSecret(this, 'AppUserSecret', {
+      username: applicationUser,
+      secretName: `${config.prefix}/mysql/app`,
+    });
+    appUserSecret.applyRemovalPolicy(config.removalPolicy);
+    this.appSecret = appUserSecret.attach(this.instance);
+    // Its own schedule, run by the admin secret's rotation function: the single-user MySQL
+    // function logs in as the secret's own user and changes its own password (`SET PASSWORD`), and
+    // the serverless application's role may rotate any secret whose rotation function it is
+    // (the `secretsmanager:resource/AllowRotationLambdaArn` condition), so a second one would only
+    // duplicate it with its own network interfaces. Not rotated on deploy: the user exists only
+    // once the schema stack's migrations created it, and a rotation before that finds nobody to
+    // log in as; the first rotation comes a rotation period later.
+    const rotationFunction = adminRotation.node.tryFindChild('RotationLambda') as lambda.IFunction | undefined;
+    if (!rotationFunction?.functionArn) throw new Error("the admin secret's rotation function was not found");
+    this.appSecret.addRotationSchedule('RotationSchedule', {
+      rotationLambda: rotationFunction,
+      automaticallyAfter: rotationAfter,
+      rotateImmediatelyOnUpdate: false,
     });
 
     this.proxy = this.instance.addProxy('Proxy', {
       dbProxyName: `${config.prefix}-mysql-proxy`,
-      secrets: [this.secret],
+      // One authentication entry per user: the proxy logs in to MySQL as the user a client names.
+      secrets: [this.adminSecret, this.appSecret],
       vpc,
       vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
       securityGroups: [proxySecurityGroup],

@@ -16,6 +16,7 @@ import {
 import { stageConfig } from '../../lib/config/stages';
 import { zoneProblems, zoneSizing } from '../../lib/config/zones';
 import { cacheAppUserAccessString } from '../../lib/data/cache';
+import { applicationUser } from '../../lib/data/database';
 import { resourcesOf, type SynthesizedEventline, synthEventline, threeAzs } from './support/synth';
 
 let dev: SynthesizedEventline;
@@ -51,10 +52,12 @@ describe('MySQL 8.4 behind RDS Proxy', () => {
   });
 
   it("authenticates clients at the proxy with caching_sha2_password, 8.4's default plugin, over TLS", () => {
+    const secretAuth = Match.objectLike({ AuthScheme: 'SECRETS', ClientPasswordAuthType: 'MYSQL_CACHING_SHA2_PASSWORD' });
     dev.template(dev.stacks.data).hasResourceProperties('AWS::RDS::DBProxy', {
       EngineFamily: 'MYSQL',
       RequireTLS: true,
-      Auth: [Match.objectLike({ AuthScheme: 'SECRETS', ClientPasswordAuthType: 'MYSQL_CACHING_SHA2_PASSWORD' })],
+      // One entry per database user: the admin and the application user (below).
+      Auth: [secretAuth, secretAuth],
     });
   });
 });
@@ -64,8 +67,10 @@ describe('removal policies', () => {
     expect(stageConfig('prod').removalPolicy).toBe(RemovalPolicy.RETAIN);
     const data = prod.template(prod.stacks.data);
     expect(policiesOf(data, 'AWS::RDS::DBInstance')).toEqual([['Retain', 'Retain']]);
-    // The data stack's secrets: the generated admin secret and the cache user's (below).
+    // The data stack's secrets: the generated admin secret, the application user's and the cache
+    // user's (each also asserted by name below).
     expect(policiesOf(data, 'AWS::SecretsManager::Secret')).toEqual([
+      ['Retain', 'Retain'],
       ['Retain', 'Retain'],
       ['Retain', 'Retain'],
     ]);
@@ -75,6 +80,7 @@ describe('removal policies', () => {
     const data = dev.template(dev.stacks.data);
     expect(policiesOf(data, 'AWS::RDS::DBInstance')).toEqual([['Delete', 'Delete']]);
     expect(policiesOf(data, 'AWS::SecretsManager::Secret')).toEqual([
+      ['Delete', 'Delete'],
       ['Delete', 'Delete'],
       ['Delete', 'Delete'],
     ]);
@@ -419,6 +425,30 @@ describe('in-transit encryption', () => {
   });
 });
 
+/**
+ * Every role an IAM policy of any stack lets read the secret (`<stack name>/<role logical id>`);
+ * each such statement grants reading it (GetSecretValue, DescribeSecret), nothing more.
+ */
+function secretReaders(synthesized: SynthesizedEventline, secretLogicalId: string): string[] {
+  const readers = new Set<string>();
+  for (const stack of Object.values(synthesized.stacks)) {
+    if (!(stack instanceof Stack)) continue;
+    for (const [, policy] of resourcesOf(synthesized.template(stack), 'AWS::IAM::Policy')) {
+      const statements = (policy.PolicyDocument as { Statement: Record<string, unknown>[] }).Statement;
+      for (const statement of statements.filter((s) => JSON.stringify(s.Resource).includes(secretLogicalId))) {
+        expect(statement.Action).toEqual(['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue']);
+        for (const role of policy.Roles as { Ref: string }[]) readers.add(`${stack.stackName}/${role.Ref}`);
+      }
+    }
+  }
+  return [...readers].sort();
+}
+
+/** `<stack name>/<role logical id>` of a function's execution role. */
+function roleOf(stack: Stack, fn: { role?: unknown }): string {
+  return `${stack.stackName}/${logicalId(stack, fn.role as { node: unknown })}`;
+}
+
 describe('who may read the cache secret', () => {
   it.each(stages)('%s: every function that uses the cache gets its ARN and read access; nothing else can read it', (stage) => {
     const synthesized = ofStage(stage);
@@ -428,34 +458,132 @@ describe('who may read the cache secret', () => {
     expect(cacheFunctions.length).toBeGreaterThan(0);
 
     const functionsTemplate = synthesized.template(stacks.functions).toJSON();
-    const readers = new Set<string>();
     for (const fn of stacks.functions.functions.values()) {
       const resource = functionsTemplate.Resources[logicalId(stacks.functions, fn)];
       const variables = resource.Properties.Environment?.Variables ?? {};
       const usesCache = fn.spec.uses.includes('cache');
       expect([fn.spec.name, 'CACHE_SECRET_ARN' in variables]).toEqual([fn.spec.name, usesCache]);
-      if (usesCache) {
-        // A strong reference to the data stack's secret.
-        expect(JSON.stringify(variables.CACHE_SECRET_ARN)).toMatch(new RegExp(`ImportValue.*${secretLogicalId}`));
-        readers.add(logicalId(stacks.functions, fn.role as unknown as { node: unknown }));
-      }
+      // A strong reference to the data stack's secret.
+      if (usesCache) expect(JSON.stringify(variables.CACHE_SECRET_ARN)).toMatch(new RegExp(`ImportValue.*${secretLogicalId}`));
     }
+    expect(secretReaders(synthesized, secretLogicalId)).toEqual(cacheFunctions.map((fn) => roleOf(stacks.functions, fn)).sort());
+  });
+});
 
-    // Every IAM policy of every stack that names the secret belongs to one of those roles, and
-    // grants reading it (GetSecretValue, DescribeSecret), nothing more.
-    const granted = new Set<string>();
+// --- The least-privilege database user: functions log in as `eventline_app` (DML only, created by
+// the SQL-migrations custom resource); only that custom resource reads the admin's secret.
+
+describe('the application database user', () => {
+  /** Logical ids of the two secrets' target attachments (what every reference to them names). */
+  const secretIds = (stage: 'dev' | 'prod') => {
+    const { data } = ofStage(stage).stacks;
+    return {
+      admin: logicalId(data, data.database.adminSecret),
+      app: logicalId(data, data.database.appSecret),
+    };
+  };
+  /** The data-stack role RDS Proxy reads the secrets with. */
+  const proxyRole = (stage: 'dev' | 'prod') => {
+    const { data } = ofStage(stage).stacks;
+    const [[, proxy]] = resourcesOf(ofStage(stage).template(data), 'AWS::RDS::DBProxy');
+    return `${data.stackName}/${(proxy.RoleArn as { 'Fn::GetAtt': [string] })['Fn::GetAtt'][0]}`;
+  };
+
+  it.each(stages)(
+    "%s: a generated secret like the admin's, attached to the instance, in the proxy, kept with the database",
+    (stage) => {
+      const { stacks } = ofStage(stage);
+      const resources = ofStage(stage).template(stacks.data).toJSON().Resources;
+      const ids = secretIds(stage);
+      const [admin, app] = [resources[ids.admin], resources[ids.app]];
+      expect([admin.Type, app.Type]).toEqual([
+        'AWS::SecretsManager::SecretTargetAttachment',
+        'AWS::SecretsManager::SecretTargetAttachment',
+      ]);
+      expect(app.Properties.TargetId).toEqual(admin.Properties.TargetId);
+      expect(resources[admin.Properties.TargetId.Ref].Type).toBe('AWS::RDS::DBInstance');
+
+      const [adminSecret, appSecret] = [resources[admin.Properties.SecretId.Ref], resources[app.Properties.SecretId.Ref]];
+      expect(appSecret.Properties.Name).toBe(`eventline-${stage}/mysql/app`);
+      expect(JSON.parse(appSecret.Properties.GenerateSecretString.SecretStringTemplate)).toEqual({ username: applicationUser });
+      expect(appSecret.Properties.GenerateSecretString.ExcludeCharacters).toBe(
+        adminSecret.Properties.GenerateSecretString.ExcludeCharacters,
+      );
+      expect(appSecret.Properties.GenerateSecretString.PasswordLength).toBe(
+        adminSecret.Properties.GenerateSecretString.PasswordLength,
+      );
+      // Prod keeps the application user's password with the database, as it keeps the admin's.
+      expect([appSecret.DeletionPolicy, adminSecret.DeletionPolicy]).toEqual(
+        stage === 'prod' ? ['Retain', 'Retain'] : ['Delete', 'Delete'],
+      );
+
+      const [[, proxy]] = resourcesOf(ofStage(stage).template(stacks.data), 'AWS::RDS::DBProxy');
+      expect((proxy.Auth as { SecretArn: unknown }[]).map((a) => a.SecretArn)).toEqual([{ Ref: ids.admin }, { Ref: ids.app }]);
+    },
+  );
+
+  it.each(stages)("%s: rotated on the admin's schedule by the admin's rotation function, not on deploy", (stage) => {
+    const { stacks } = ofStage(stage);
+    const schedules = resourcesOf(ofStage(stage).template(stacks.data), 'AWS::SecretsManager::RotationSchedule');
+    const ids = secretIds(stage);
+    const scheduleOf = (id: string) => schedules.find(([, p]) => JSON.stringify(p.SecretId) === JSON.stringify({ Ref: id }))?.[1];
+    const [admin, app] = [scheduleOf(ids.admin), scheduleOf(ids.app)];
+    expect(schedules).toHaveLength(2);
+    expect(app?.RotationLambdaARN).toEqual(admin?.RotationLambdaARN);
+    expect(app?.RotationRules).toEqual(admin?.RotationRules);
+    expect(app?.RotationRules).toEqual({ ScheduleExpression: `rate(${stageConfig(stage).database.secretRotationDays} days)` });
+    // The user exists only after the schema stack's migrations: no rotation when the secret is made.
+    expect(app?.RotateImmediatelyOnUpdate).toBe(false);
+  });
+
+  it.each(stages)(
+    '%s: functions that use sql get the application secret, and only they, the proxy and the migrations can read it',
+    (stage) => {
+      const synthesized = ofStage(stage);
+      const { stacks } = synthesized;
+      const ids = secretIds(stage);
+      const sqlFunctions = [...stacks.functions.functions.values()].filter((fn) => fn.spec.uses.includes('sql'));
+      expect(sqlFunctions.length).toBeGreaterThan(0);
+      const functionsTemplate = synthesized.template(stacks.functions).toJSON();
+      for (const fn of sqlFunctions) {
+        const variables = functionsTemplate.Resources[logicalId(stacks.functions, fn)].Properties.Environment.Variables;
+        // A strong reference to the application user's secret, never the admin's.
+        expect([fn.spec.name, JSON.stringify(variables.DB_SECRET_ARN)]).toEqual([
+          fn.spec.name,
+          expect.stringMatching(new RegExp(`ImportValue.*${ids.app}`)),
+        ]);
+        expect(JSON.stringify(variables)).not.toContain(ids.admin);
+        expect(variables.DB_APP_SECRET_ARN).toBeUndefined();
+      }
+      const migrations = roleOf(stacks.schema, stacks.schema.migrations.handler);
+      expect(secretReaders(synthesized, ids.app)).toEqual(
+        [proxyRole(stage), migrations, ...sqlFunctions.map((fn) => roleOf(stacks.functions, fn))].sort(),
+      );
+    },
+  );
+
+  it.each(stages)('%s: only the SQL-migrations custom resource (and RDS Proxy) can read the admin secret', (stage) => {
+    const synthesized = ofStage(stage);
+    const { stacks } = synthesized;
+    const ids = secretIds(stage);
+    const migrations = stacks.schema.migrations;
+    expect(secretReaders(synthesized, ids.admin)).toEqual([proxyRole(stage), roleOf(stacks.schema, migrations.handler)].sort());
+
+    const schema = synthesized.template(stacks.schema).toJSON();
+    const variables = schema.Resources[logicalId(stacks.schema, migrations.handler)].Properties.Environment.Variables;
+    expect(JSON.stringify(variables.DB_SECRET_ARN)).toMatch(new RegExp(`ImportValue.*${ids.admin}`));
+    expect(JSON.stringify(variables.DB_APP_SECRET_ARN)).toMatch(new RegExp(`ImportValue.*${ids.app}`));
+    // A new application secret or other privileges re-run the custom resource.
+    const properties = schema.Resources[logicalId(stacks.schema, migrations.resource)].Properties;
+    expect(JSON.stringify(properties.ApplicationUserSecret)).toMatch(new RegExp(`ImportValue.*${ids.app}`));
+    expect(properties.ApplicationUserPrivileges).toBe('SELECT,INSERT,UPDATE,DELETE');
+    // No other function of any stack is handed the admin secret.
     for (const stack of Object.values(stacks)) {
       if (!(stack instanceof Stack)) continue;
-      for (const [, policy] of resourcesOf(synthesized.template(stack), 'AWS::IAM::Policy')) {
-        const statements = (policy.PolicyDocument as { Statement: Record<string, unknown>[] }).Statement;
-        for (const statement of statements.filter((s) => JSON.stringify(s.Resource).includes(secretLogicalId))) {
-          const roles = (policy.Roles as { Ref: string }[]).map((r) => r.Ref);
-          expect([stack === stacks.functions, roles.every((r) => readers.has(r))]).toEqual([true, true]);
-          expect(statement.Action).toEqual(['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue']);
-          for (const role of roles) granted.add(role);
-        }
+      for (const [id, fn] of resourcesOf(synthesized.template(stack), 'AWS::Lambda::Function')) {
+        if (stack === stacks.schema && id === logicalId(stacks.schema, migrations.handler)) continue;
+        expect([id, JSON.stringify(fn.Environment ?? {}).includes(ids.admin)]).toEqual([id, false]);
       }
     }
-    expect([...granted].sort()).toEqual([...readers].sort());
   });
 });

@@ -133,10 +133,16 @@ export async function migrate(pool: Pool, sources: readonly MigrationSource[]): 
   }
 }
 
-async function lockNameOf(connection: PoolConnection): Promise<string> {
+/** The database the pool's connections select (`DATABASE()`); an error when they select none. */
+export async function currentDatabase(connection: Pick<Pool, 'query'>): Promise<string> {
   const [rows] = await connection.query<RowDataPacket[]>('SELECT DATABASE() AS db');
   const database = rows[0]?.db as string | null | undefined;
-  if (!database) throw new Error('migrate needs a pool whose connections select a database');
+  if (!database) throw new Error('migrations and the application user need a pool whose connections select a database');
+  return database;
+}
+
+async function lockNameOf(connection: PoolConnection): Promise<string> {
+  const database = await currentDatabase(connection);
   // GET_LOCK names are server-wide and at most 64 characters in MySQL: one lock per database.
   return `eventline-migrate:${createHash('sha1').update(database).digest('hex')}`;
 }
