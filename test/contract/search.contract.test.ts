@@ -178,6 +178,22 @@ function describeSearchIndexPort(adapter: string, open: () => Promise<PortUnderT
         expect(ids(await index.search(people, { text: { query: 'érin', fields: ['name'] } }))).toEqual(['erin']);
       });
 
+      test('source filtering answers only the named properties of each body', async () => {
+        const result = await index.search<Record<string, unknown>>(people, {
+          text: { query: 'smith', fields: ['name'] },
+          sort: [{ field: 'age', order: 'asc' }],
+          source: ['name', 'country', 'nickname'],
+        });
+        expect(result.hits.map((hit) => [hit.id, hit.body])).toEqual([
+          ['carol', { name: 'Carol Smith', country: 'PL' }],
+          ['dave', { name: "Dave O'Neil-Smithson", country: 'US' }],
+        ]);
+        const whole = await index.search<Record<string, unknown>>(people, {
+          filters: [{ term: { field: 'country', value: 'SE' } }],
+        });
+        expect(whole.hits[0]?.body).toEqual({ name: 'Érin Zoë Åberg', country: 'SE', joined: '2024-07-01T00:00:00+02:00' });
+      });
+
       test('text hits matching more words rank first', async () => {
         const result = await index.search(people, { text: { query: 'alice jo', fields: ['name'] } });
         expect(result.total).toBe(2);

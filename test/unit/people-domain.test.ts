@@ -28,6 +28,7 @@ import {
   latestBirthday,
   type ProfileFields,
   profileFieldsSchema,
+  SUMMARY_FIELDS,
   usernameSchema,
 } from '../../lambdas/people/domain/profile';
 import { documentOf, peopleIndexDefinition, versionOfTombstone } from '../../lambdas/people/domain/projection';
@@ -42,7 +43,7 @@ import type { Clock } from '../../lambdas/platform/clock/clock';
 import { InvalidInput, NotFound, Unavailable } from '../../lambdas/platform/errors';
 import type { RecordOrTombstone } from '../../lambdas/platform/kafka/decode';
 import { EmbeddedSearchIndex } from '../../lambdas/platform/search/embedded-index';
-import type { SearchIndex } from '../../lambdas/platform/search/search-index';
+import type { SearchIndex, SearchQuery } from '../../lambdas/platform/search/search-index';
 
 const alice: ProfileFields = { firstName: 'Alice', lastName: 'Liddell' };
 
@@ -444,6 +445,32 @@ describe('write and read paths', () => {
         { username: 'alice', firstName: 'Alice', lastName: 'Liddell', country: 'GB' },
       ]);
       expect((await searchPeople(portsOf(['cache', 'sql']), { q: 'Ali' })).from).toBe('sql');
+    });
+
+    it('asks the index for the summary fields only, and answers the same summaries as MySQL', async () => {
+      await saveProfile(all, 'alice', { ...alice, country: 'GB', mood: 'curious', journal: 'x'.repeat(5000) });
+      await sinksCatchUp();
+      const queries: SearchQuery[] = [];
+      const recording = new Proxy(index, {
+        get: (target, name, receiver) =>
+          name === 'search'
+            ? (indexName: string, query: SearchQuery) => {
+                queries.push(query);
+                return target.search(indexName, query);
+              }
+            : Reflect.get(target, name, receiver),
+      });
+      const fromIndex = await searchPeople(portsOf(['search'], { search: async () => recording }), { q: 'Alice Liddell' });
+      const fromSql = await searchPeople(portsOf(['sql']), { q: 'Alice Liddell' });
+      expect(queries.map((query) => query.source)).toEqual([SUMMARY_FIELDS]);
+      expect(fromIndex.items[0]).toEqual({
+        username: 'alice',
+        firstName: 'Alice',
+        lastName: 'Liddell',
+        country: 'GB',
+        mood: 'curious',
+      });
+      expect(fromSql.items).toEqual([fromIndex.items[0]]);
     });
 
     it('finds a name despite a typo in the index', async () => {

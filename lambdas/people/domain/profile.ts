@@ -263,6 +263,16 @@ export function profileOf(username: string, version: number, updatedAt: string, 
   return { username, version, updatedAt, ...profileFieldsOf(fields) };
 }
 
+/** The properties of a profile that a summary shows (what a search page asks the index for). */
+export const SUMMARY_FIELDS = [
+  'username',
+  'firstName',
+  'lastName',
+  'country',
+  'pictureUrl',
+  'mood',
+] as const satisfies readonly (keyof PersonSummary)[];
+
 /** What a search result shows of a profile. */
 export function summaryOf(profile: Pick<Profile, 'username' | keyof PersonSummary>): PersonSummary {
   return {

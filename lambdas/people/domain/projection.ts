@@ -12,7 +12,7 @@
  */
 import type { DecodedRecord, TombstoneRecord } from '../../platform/kafka/decode';
 import type { IndexDefinition, IndexedDocument, SearchIndex, SearchQuery } from '../../platform/search/search-index';
-import { type PersonSummary, type ProfileFields, profileFieldsOf, summaryOf } from './profile';
+import { type PersonSummary, type ProfileFields, profileFieldsOf, SUMMARY_FIELDS, summaryOf } from './profile';
 import type { SearchText } from './search';
 import type { PersonVersion } from './store';
 
@@ -73,6 +73,8 @@ export function indexQueryOf(text: SearchText, offset: number, limit: number): S
     from: offset,
     // One more, to know whether a page follows.
     size: limit + 1,
+    // A page shows summaries: not the whole profiles (a journal may be 10,000 characters).
+    source: SUMMARY_FIELDS,
   };
 }
 
@@ -81,7 +83,7 @@ export async function findInIndex(
   index: SearchIndex,
   query: { readonly text: SearchText; readonly offset: number; readonly limit: number },
 ): Promise<{ readonly items: readonly PersonSummary[]; readonly more: boolean }> {
-  const result = await index.search<PersonDocument & { deleted: false }>(
+  const result = await index.search<Pick<PersonDocument & { deleted: false }, (typeof SUMMARY_FIELDS)[number]>>(
     PEOPLE_INDEX,
     indexQueryOf(query.text, query.offset, query.limit),
   );

@@ -303,7 +303,7 @@ export class EmbeddedSearchIndex implements SearchIndex {
       total: matches.length,
       hits: window.slice(from, from + size).map((match) => ({
         id: match.id,
-        body: jsonCopy(match.body) as T,
+        body: jsonCopy(query.source ? pick(match.body, query.source) : match.body) as T,
         ...(sort.length > 0 ? { sort: match.keys.map(sortValueOf) } : {}),
       })),
     };
@@ -777,4 +777,11 @@ function sortValueOf(key: SortKey): SortValue {
 /** Stored and returned bodies go through JSON, as they do on the wire to OpenSearch. */
 function jsonCopy<T>(value: T): T {
   return JSON.parse(JSON.stringify(value)) as T;
+}
+
+/** The properties of `body` named in `names` (those it has), as `_source` filtering answers them. */
+function pick(body: Record<string, unknown>, names: readonly string[]): Record<string, unknown> {
+  const picked: Record<string, unknown> = {};
+  for (const name of names) if (Object.hasOwn(body, name)) picked[name] = body[name];
+  return picked;
 }

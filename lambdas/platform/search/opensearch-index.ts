@@ -218,6 +218,7 @@ export class OpenSearchIndex implements SearchIndex {
           size: query.size ?? defaultPageSize,
           from: query.from ?? 0,
           ...(query.searchAfter ? { search_after: [...query.searchAfter] } : {}),
+          ...(query.source ? { _source: [...query.source] } : {}),
           track_total_hits: true,
         } as API.Search_Request['body'],
       }),

@@ -74,6 +74,11 @@ export interface SearchQuery {
    * still counts every match.
    */
   readonly searchAfter?: readonly SortValue[];
+  /**
+   * Only these top-level properties of each hit's body (OpenSearch `_source` filtering): a page
+   * of summaries need not carry whole documents over the wire. Absent: the whole body.
+   */
+  readonly source?: readonly string[];
 }
 
 export interface SearchHit<T> {
