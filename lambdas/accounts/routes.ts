@@ -29,7 +29,12 @@ export const signUpRoute: RouteContract<z.infer<typeof signUpBody>> = {
     'Signing up is how a person gets an account; the pool enforces its password policy and the stage throttles the route.',
   body: signUpBody,
   maxBodyBytes: 4 * 1024,
-  responses: { 201: { description: 'the new account', body: account } },
+  responses: {
+    201: { description: 'the new account', body: account },
+    409: {
+      description: 'the username is taken (by another account, or by this one with another email or password) (problem+json)',
+    },
+  },
 };
 
 const signInBody = z.strictObject({ username, password });
@@ -41,7 +46,14 @@ export const signInRoute: RouteContract<z.infer<typeof signInBody>> = {
   publicBecause: 'Signing in is how a person gets a token; failures are slowed per username and per client address (429).',
   body: signInBody,
   maxBodyBytes: 4 * 1024,
-  responses: { 200: { description: 'an access token (an hour) and a refresh token', body: tokens } },
+  responses: {
+    200: { description: 'an access token (an hour) and a refresh token', body: tokens },
+    401: { description: 'wrong username or password: the same answer for both (problem+json)' },
+    429: {
+      description:
+        'too many failed sign-ins for this username or from this address; retry after `Retry-After` seconds (problem+json)',
+    },
+  },
 };
 
 const refreshBody = z.strictObject({ refreshToken: z.string().min(1).max(8192) });
@@ -53,7 +65,10 @@ export const refreshRoute: RouteContract<z.infer<typeof refreshBody>> = {
   publicBecause: 'The refresh token in the body is the credential (an expired access token cannot pass the JWT authorizer).',
   body: refreshBody,
   maxBodyBytes: 16 * 1024,
-  responses: { 200: { description: 'a new access token', body: tokens } },
+  responses: {
+    200: { description: 'a new access token', body: tokens },
+    401: { description: 'the refresh token is not valid: unknown, expired or revoked (problem+json)' },
+  },
 };
 
 export const revokeRoute: RouteContract<z.infer<typeof refreshBody>> = {
