@@ -1,6 +1,6 @@
 import type { ConsumedRecord } from '../../lambdas/platform/bus/event-bus';
 import { partitionForKey } from '../../lambdas/platform/bus/key-partitioner';
-import { userTagsTopic } from '../../lambdas/tracking/manifest';
+import { userTagsTopic } from '../../lambdas/tracking/topics';
 import type { SentTag } from './tag-generator';
 
 /** Partitions of tracking.user-tags (the manifest's). */

@@ -1,7 +1,7 @@
 import { manifest } from '../../lambdas/manifest';
 import { deadLetterTopic } from '../../lambdas/platform/declarations';
 import { platform } from '../../lambdas/platform/wiring';
-import { appEventsTopic, userTagsTopic } from '../../lambdas/tracking/manifest';
+import { appEventsTopic, userTagsTopic } from '../../lambdas/tracking/topics';
 
 /** The manifest's topic names, for tests that publish or read records. */
 export const Topics = {

@@ -5,7 +5,7 @@ import { platform } from '../../platform/wiring';
 import { appEventAggregates } from '../app-events-wiring';
 import { countableEvent, EVENT_ID_DEDUPE_WINDOW_MS } from '../domain/app-event-aggregates';
 import { appEventRecordSchema } from '../domain/app-events';
-import { trackingFunctions } from '../manifest';
+import { trackingWorkerFunctions } from '../worker-functions';
 
 /** Old event ids are forgotten at most this often per container, a bounded slice at a time. */
 const FORGET_EVERY_MS = 60_000;
@@ -18,7 +18,7 @@ let lastForgetMs = 0;
  * (app, event_id) counted once within the dedupe window.
  */
 export const handler = topicConsumer(
-  trackingFunctions.aggregateAppEvents,
+  trackingWorkerFunctions.aggregateAppEvents,
   appEventRecordSchema,
   async (records, { subscription }) => {
     const store = await appEventAggregates();

@@ -2,8 +2,8 @@ import { IDENTITY_HEADER } from '../../platform/bus/event-bus';
 import { topicConsumer } from '../../platform/topic-consumer';
 import type { AggregatableTag } from '../domain/aggregates';
 import { tagTimeMs, userTagSchema } from '../domain/user-tag';
-import { trackingFunctions } from '../manifest';
 import { aggregateStore } from '../wiring';
+import { trackingWorkerFunctions } from '../worker-functions';
 
 /**
  * Consumer of tracking.user-tags (group tracking-tag-aggregates): adds each tag to the minute
@@ -12,7 +12,7 @@ import { aggregateStore } from '../wiring';
  * (whole or in part) changes nothing; and a tag its client resent (same identity, in the record's
  * header) counts once.
  */
-export const handler = topicConsumer(trackingFunctions.aggregateTags, userTagSchema, async (records, { subscription }) => {
+export const handler = topicConsumer(trackingWorkerFunctions.aggregateTags, userTagSchema, async (records, { subscription }) => {
   const tags: AggregatableTag[] = records.map((record) => ({
     topic: record.topic,
     partition: record.partition,

@@ -4,8 +4,8 @@ import { platform } from '../../platform/wiring';
 import { applyAppEventRetention } from '../domain/app-event-index';
 import { applyRollupRetention } from '../domain/retention';
 import { trimExpiredTags } from '../domain/user-profile';
-import { trackingFunctions } from '../manifest';
 import { aggregateStore, appEventMinuteRollup, userTagStore } from '../wiring';
+import { trackingWorkerFunctions } from '../worker-functions';
 
 /**
  * Scheduled (tracking-retention): keeps 24 h of logical time (newest data minus 24 h) of profile
@@ -14,7 +14,7 @@ import { aggregateStore, appEventMinuteRollup, userTagStore } from '../wiring';
  * data. The parts run to completion independently; if any failed, the run then fails (Errors
  * alarm, scheduler retry) — every part is safe to run again.
  */
-export const handler = scheduledJob(trackingFunctions.applyRetention, async () => {
+export const handler = scheduledJob(trackingWorkerFunctions.applyRetention, async () => {
   const parts = {
     profileTags: userTagStore().then(trimExpiredTags),
     tagAggregates: aggregateStore().then((store) => applyRollupRetention(store)),

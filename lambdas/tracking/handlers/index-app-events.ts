@@ -2,7 +2,7 @@ import { deadLetterRecords, topicConsumer } from '../../platform/topic-consumer'
 import { platform } from '../../platform/wiring';
 import { EnsuredIndexes, indexAppEvents } from '../domain/app-event-indexing';
 import { appEventRecordSchema } from '../domain/app-events';
-import { trackingFunctions } from '../manifest';
+import { trackingWorkerFunctions } from '../worker-functions';
 
 const indexes = new EnsuredIndexes();
 
@@ -11,7 +11,11 @@ const indexes = new EnsuredIndexes();
  * app's search index with the event_id as document id, so copies of an event are one document.
  * Documents the index refuses for good are dead-lettered; transient failures fail the batch.
  */
-export const handler = topicConsumer(trackingFunctions.indexAppEvents, appEventRecordSchema, async (records, { consumer }) => {
-  const { refused } = await indexAppEvents(await platform.search(), indexes, records);
-  await deadLetterRecords(consumer, refused);
-});
+export const handler = topicConsumer(
+  trackingWorkerFunctions.indexAppEvents,
+  appEventRecordSchema,
+  async (records, { consumer }) => {
+    const { refused } = await indexAppEvents(await platform.search(), indexes, records);
+    await deadLetterRecords(consumer, refused);
+  },
+);

@@ -3,8 +3,8 @@ import { httpRoute, json } from '../../platform/http/http-route';
 import { metrics } from '../../platform/observability';
 import { platform } from '../../platform/wiring';
 import { prepareBatch, publishAppEvents } from '../domain/app-events';
-import { appEventsTopic } from '../manifest';
 import { ingestAppEventsRoute } from '../routes';
+import { appEventsTopic } from '../topics';
 
 /**
  * POST /v1/apps/{appId}/events → 200 `{accepted, rejected, results[]}` once Kafka has every

@@ -2,8 +2,8 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { metrics } from '../../platform/observability';
 import { scheduledJob } from '../../platform/scheduled-job';
 import { type IngestCounts, ingestCounts } from '../domain/ingest-metrics';
-import { trackingFunctions } from '../manifest';
 import { aggregateStore, appEventMinuteCounts } from '../wiring';
+import { trackingWorkerFunctions } from '../worker-functions';
 
 /**
  * Scheduled every minute (tracking-ingest-metrics): the last complete minute's ingest counts as
@@ -11,7 +11,7 @@ import { aggregateStore, appEventMinuteCounts } from '../wiring';
  * apps, the rest as `(other)`), stamped with the minute they count. Each dimension value is its
  * own EMF document (`singleMetric`), since one document shares its dimensions across metrics.
  */
-export const handler = scheduledJob(trackingFunctions.publishIngestMetrics, async (invocation) => {
+export const handler = scheduledJob(trackingWorkerFunctions.publishIngestMetrics, async (invocation) => {
   const now = Date.parse(invocation.scheduledTime);
   const counts = await ingestCounts(await aggregateStore(), await appEventMinuteCounts(), Number.isNaN(now) ? Date.now() : now);
   publish(counts);
