@@ -5,4 +5,4 @@
  */
 export type { HappeningChange } from './domain/change';
 export { happeningChangeSchema } from './domain/change';
-export { happeningChangesTopic } from './manifest';
+export { happeningChangesTopic } from './topics';

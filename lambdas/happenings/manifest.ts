@@ -1,5 +1,5 @@
 import { deadLetterTopic } from '../platform/declarations';
-import type { CapabilityManifest, FunctionSpec, TopicSpec } from '../platform/manifest-types';
+import type { CapabilityManifest, FunctionSpec } from '../platform/manifest-types';
 import { happeningsIndexDefinition } from './domain/projection';
 import {
   createHappeningRoute,
@@ -8,18 +8,7 @@ import {
   searchHappeningsRoute,
   updateHappeningRoute,
 } from './routes';
-
-/**
- * Every change of a happening (create, update, delete) as its change record, keyed by the
- * happening's id, relayed from the outbox. Consumers: the search projection; later, reminders.
- */
-export const happeningChangesTopic: TopicSpec = {
-  name: 'happenings.changes',
-  partitions: 3,
-  // Longer than any relay or projection outage we plan for; tombstones outlive it (projection.ts).
-  retentionHours: 7 * 24,
-  description: 'Change records of happenings ({id, version, deleted, happening?, …}), keyed by happening id, from the outbox.',
-};
+import { happeningChangesTopic } from './topics';
 
 const capability = 'happenings';
 const writer = {

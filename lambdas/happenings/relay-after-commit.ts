@@ -3,7 +3,7 @@ import { logger, metrics } from '../platform/observability';
 import { platform } from '../platform/wiring';
 import { relayNow } from './domain/outbox';
 import type { HappeningRepository, OutboxEntry } from './domain/repository';
-import { happeningChangesTopic } from './manifest';
+import { happeningChangesTopic } from './topics';
 
 /**
  * After a write has committed: publish its change record now (best effort). When Kafka cannot

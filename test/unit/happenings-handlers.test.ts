@@ -21,7 +21,7 @@ import { handler as indexChanges } from '../../lambdas/happenings/handlers/index
 import { handler as relayOutbox } from '../../lambdas/happenings/handlers/relay-outbox';
 import { handler as searchHappenings } from '../../lambdas/happenings/handlers/search-happenings';
 import { handler as updateHappening } from '../../lambdas/happenings/handlers/update-happening';
-import { happeningChangesTopic } from '../../lambdas/happenings/manifest';
+import { happeningChangesTopic } from '../../lambdas/happenings/topics';
 import { happeningRepository } from '../../lambdas/happenings/wiring';
 import type { ConsumedRecord } from '../../lambdas/platform/bus/event-bus';
 import { Unavailable } from '../../lambdas/platform/errors';

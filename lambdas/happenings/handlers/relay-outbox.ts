@@ -4,7 +4,8 @@ import { scheduledJob } from '../../platform/scheduled-job';
 import { platform } from '../../platform/wiring';
 import { relayPending } from '../domain/outbox';
 import { purgeTombstones } from '../domain/projection';
-import { happeningChangesTopic, happeningsFunctions } from '../manifest';
+import { happeningsFunctions } from '../manifest';
+import { happeningChangesTopic } from '../topics';
 import { happeningRepository, projectionIndex } from '../wiring';
 
 /**

@@ -4,10 +4,10 @@ import { logger, metrics } from '../../platform/observability';
 import { scheduledJob } from '../../platform/scheduled-job';
 import { platform } from '../../platform/wiring';
 import { dispatchDue, dispatchSettings } from '../domain/dispatch';
-import { remindersFunctions } from '../manifest';
 import { reminderRepository } from '../wiring';
+import { remindersWorkerFunctions } from '../worker-functions';
 
-const fn = remindersFunctions.dispatch;
+const fn = remindersWorkerFunctions.dispatch;
 /** The run ends at least this long before the function's timeout (the last claim's requests and the summary). */
 const TIMEOUT_MARGIN_MS = 12_000;
 

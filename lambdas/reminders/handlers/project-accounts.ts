@@ -3,8 +3,8 @@ import { accountEventSchema } from '../../accounts/contract';
 import { logger } from '../../platform/observability';
 import { topicConsumer } from '../../platform/topic-consumer';
 import { applyAccountEvents } from '../domain/projections';
-import { remindersFunctions } from '../manifest';
 import { reminderRepository } from '../wiring';
+import { remindersWorkerFunctions } from '../worker-functions';
 
 /** An account event this projection can keep (what the columns hold); anything else is dead-lettered. */
 const keptAccountEvent = accountEventSchema
@@ -22,7 +22,7 @@ const keptAccountEvent = accountEventSchema
  * ones a reminder may go to) and, on `deleted`, removes the account's reminders and addresses.
  * Events apply in partition order and an older one changes nothing, so redelivery is harmless.
  */
-export const handler = topicConsumer(remindersFunctions.projectAccounts, keptAccountEvent, async (records) => {
+export const handler = topicConsumer(remindersWorkerFunctions.projectAccounts, keptAccountEvent, async (records) => {
   const summary = await applyAccountEvents(
     await reminderRepository(),
     records.map((record) => record.value),

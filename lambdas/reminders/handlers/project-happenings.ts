@@ -4,8 +4,8 @@ import { metrics } from '../../platform/observability';
 import { topicConsumer } from '../../platform/topic-consumer';
 import { platform } from '../../platform/wiring';
 import { applyHappeningChanges } from '../domain/projections';
-import { remindersFunctions } from '../manifest';
 import { reminderRepository } from '../wiring';
+import { remindersWorkerFunctions } from '../worker-functions';
 
 const isTime = (text: string) => !Number.isNaN(Date.parse(text));
 
@@ -26,7 +26,7 @@ const keptChange = happeningChangeSchema.refine(
  * happening's title, times, time zone and place (what a reminder mail says); a delete cancels
  * the happening's scheduled reminders. By version, so order and redelivery do not matter.
  */
-export const handler = topicConsumer(remindersFunctions.projectHappenings, keptChange, async (records) => {
+export const handler = topicConsumer(remindersWorkerFunctions.projectHappenings, keptChange, async (records) => {
   const summary = await applyHappeningChanges(
     await reminderRepository(),
     records.map((record) => record.value),

@@ -4,15 +4,15 @@ import { metrics } from '../../platform/observability';
 import { topicConsumer } from '../../platform/topic-consumer';
 import { platform } from '../../platform/wiring';
 import { recordOutcomes } from '../domain/projections';
-import { remindersFunctions } from '../manifest';
 import { reminderRepository } from '../wiring';
+import { remindersWorkerFunctions } from '../worker-functions';
 
 /**
  * Consumer of mail.outcomes (group reminders-mail-outcomes): marks each reminder whose mail
  * settled `sent`, `failed` (with the reason) or `uncertain`. Outcomes of other mails (ref kind
  * other than `reminder`) and of older versions change nothing; a redelivered outcome neither.
  */
-export const handler = topicConsumer(remindersFunctions.recordOutcomes, mailOutcomeSchema, async (records) => {
+export const handler = topicConsumer(remindersWorkerFunctions.recordOutcomes, mailOutcomeSchema, async (records) => {
   const summary = await recordOutcomes(
     await reminderRepository(),
     records.map((record) => record.value),
