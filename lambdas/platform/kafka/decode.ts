@@ -1,17 +1,16 @@
 /**
  * Decoding of `aws:kafka` batches for consumer handlers, on top of Powertools for AWS Lambda's
- * kafka utility (@aws-lambda-powertools/kafka): it base64-decodes keys, values and headers,
- * parses values as JSON and validates them with a Standard Schema (zod). Powertools validates
- * lazily, when a record's `value` is read, so reading each record inside its own try/catch
- * turns one bad record into one `{ ok: false }` entry instead of a failed batch: the handler
- * sends that record to its dead-letter destination and goes on with the rest.
+ * kafka utility (@aws-lambda-powertools/kafka), which shapes the records and base64-decodes their
+ * keys and headers. Values are read here, in one pass, exactly as Powertools' JSON deserializer
+ * with a parser schema reads them: the text as JSON, or as the text itself when it is not JSON,
+ * then checked against the schema (zod). Each record is checked on its own, so one bad record is
+ * one `{ ok: false }` entry instead of a failed batch: the handler sends that record to its
+ * dead-letter destination and goes on with the rest.
  *
- * What a poison record looks like: a value that is not JSON is handed to the schema as its text
- * (so it fails unless the schema accepts strings); a value that is JSON but violates the schema
- * fails with the schema's issues. A value that is not JSON never reaches Powertools: given one,
- * it prints "Failed to parse JSON from base64 value: <the whole value>" to stderr, and a record's
- * value may be personal data (a profile on `people`) that must not land in logs. So such a value
- * is checked here, the way Powertools would check it, and only JSON values are read through it.
+ * Why not through Powertools' `value` getter: given a value that is not JSON it prints "Failed to
+ * parse JSON from base64 value: <the whole value>" to stderr, and a value may be personal data (a
+ * profile on `people`) that must not land in logs; checking first whether a value is JSON would
+ * parse every good record twice.
  */
 import { kafkaConsumer, SchemaType } from '@aws-lambda-powertools/kafka';
 import type { ConsumerRecord, MSKEvent as PowertoolsMskEvent } from '@aws-lambda-powertools/kafka/types';
@@ -91,14 +90,6 @@ function describeIssues(cause: unknown): string {
   return `value does not match the schema: ${parts.join('; ')}`;
 }
 
-// By name rather than instanceof: a bundler may load Powertools' ESM and CJS builds side by side.
-function reasonOf(err: unknown): string {
-  if (!(err instanceof Error)) return `value could not be decoded: ${String(err)}`;
-  if (err.name === 'KafkaConsumerParserError') return describeIssues(err.cause);
-  if (err.name === 'KafkaConsumerDeserializationError') return `value could not be deserialized: ${err.message}`;
-  return `value could not be decoded: ${err.message}`;
-}
-
 function metaOf(record: ConsumerRecord<unknown, unknown>): RecordMeta {
   const headers: Record<string, string> = {};
   // Powertools' `headers` getter decodes every header value to text; one object per header.
@@ -114,10 +105,9 @@ function metaOf(record: ConsumerRecord<unknown, unknown>): RecordMeta {
   };
 }
 
-// kafkaConsumer wraps a handler; this one only hands back the records it was given, whose
-// key/value getters deserialize (and validate) on first read.
-const collectRecords = <T>(schema: ZodType<T>) =>
-  kafkaConsumer<string, T>(async (event) => event.records, { value: { type: SchemaType.JSON, parserSchema: schema } });
+// kafkaConsumer wraps a handler; this one only hands back the records it was given, whose key
+// and header getters decode on first read (their values are read by `jsonOrText`, never through it).
+const collectRecords = kafkaConsumer<string, unknown>(async (event) => event.records, { value: { type: SchemaType.JSON } });
 
 /**
  * Decodes every record of an `aws:kafka` event: keys as UTF-8 text, values as JSON checked
@@ -138,39 +128,30 @@ export async function decodeRecords<T>(
   options: DecodeOptions = {},
 ): Promise<DecodeResultWithTombstones<T>[]> {
   // The wrapped handler never reads the Lambda context: none is needed to decode.
-  const records = (await collectRecords(schema)(event as unknown as PowertoolsMskEvent, {} as Context)) as ConsumerRecord<
+  const records = (await collectRecords(event as unknown as PowertoolsMskEvent, {} as Context)) as ConsumerRecord<
     string,
-    T
+    unknown
   >[];
   return records.map((record): DecodeResultWithTombstones<T> => {
-    const meta = metaOf(record as ConsumerRecord<unknown, unknown>);
+    const meta = metaOf(record);
     const rawValue = record.originalValue ?? null;
     if (rawValue === null) {
       if (!options.tombstones) return { ok: false, record: { ...meta, rawValue }, reason: 'record has no value' };
       if (meta.key === null) return { ok: false, record: { ...meta, rawValue }, reason: 'tombstone has no key' };
       return { ok: true, record: { ...meta, key: meta.key, value: null, rawValue } };
     }
-    const text = Buffer.from(rawValue, 'base64').toString('utf8');
-    if (!isJsonText(text)) {
-      const parsed = schema.safeParse(text);
-      if (parsed.success) return { ok: true, record: { ...meta, value: parsed.data, rawValue } };
-      return { ok: false, record: { ...meta, rawValue }, reason: describeIssues(parsed.error.issues) };
-    }
-    try {
-      const value = record.value;
-      return { ok: true, record: { ...meta, value, rawValue } };
-    } catch (err) {
-      return { ok: false, record: { ...meta, rawValue }, reason: reasonOf(err) };
-    }
+    const parsed = schema.safeParse(jsonOrText(rawValue));
+    if (parsed.success) return { ok: true, record: { ...meta, value: parsed.data, rawValue } };
+    return { ok: false, record: { ...meta, rawValue }, reason: describeIssues(parsed.error.issues) };
   });
 }
 
-/** Whether `text` is JSON (a JSON.parse of a record-sized value costs about a microsecond). */
-function isJsonText(text: string): boolean {
+/** A value as Powertools' JSON deserializer reads it: its UTF-8 text parsed as JSON, or the text when it is not JSON. */
+function jsonOrText(rawValue: string): unknown {
+  const text = Buffer.from(rawValue, 'base64').toString('utf8');
   try {
-    JSON.parse(text);
-    return true;
+    return JSON.parse(text);
   } catch {
-    return false;
+    return text;
   }
 }
