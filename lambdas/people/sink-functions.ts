@@ -27,32 +27,44 @@ function sinkSubscription(consumerGroup: string): KafkaSubscriptionSpec {
   };
 }
 
+/** A sink's spec: what both share (size, subscription in its own group, dead letters), and its own store. */
+function sinkFunction(spec: {
+  readonly name: string;
+  readonly description: string;
+  readonly entry: string;
+  readonly store: 'search' | 'sql';
+  readonly lagMetric: string;
+}): FunctionSpec {
+  return {
+    name: spec.name,
+    capability,
+    description: `${spec.description}, in its own consumer group; refreshes cache entries that are older.`,
+    entry: spec.entry,
+    memoryMb: 512,
+    timeoutSeconds: 60,
+    subscriptions: [sinkSubscription(spec.name)],
+    uses: [spec.store, 'cache', 'bus'],
+    produces: [deadLetterTopic.name],
+    metrics: [spec.lagMetric, 'PeopleCacheWriteFailures'],
+  };
+}
+
 /** The OpenSearch sink and the MySQL sink, as manifest.ts lists them among `peopleFunctions`. */
 export const peopleSinkFunctions = {
-  searchSink: {
+  searchSink: sinkFunction({
     name: 'people-search-sink',
-    capability,
     description:
-      'Projects the people topic into the OpenSearch alias people by external version (deletes as tombstone documents), in its own consumer group; refreshes cache entries that are older.',
+      'Projects the people topic into the OpenSearch alias people by external version (deletes as tombstone documents)',
     entry: 'lambdas/people/handlers/search-sink.ts',
-    memoryMb: 512,
-    timeoutSeconds: 60,
-    subscriptions: [sinkSubscription('people-search-sink')],
-    uses: ['search', 'cache', 'bus'],
-    produces: [deadLetterTopic.name],
-    metrics: ['SearchSinkLag', 'PeopleCacheWriteFailures'],
-  },
-  sqlSink: {
+    store: 'search',
+    lagMetric: 'SearchSinkLag',
+  }),
+  sqlSink: sinkFunction({
     name: 'people-sql-sink',
-    capability,
     description:
-      'Projects the people topic into MySQL people_profiles, a row replaced only by a newer version (deletes as tombstone rows), in its own consumer group; refreshes cache entries that are older.',
+      'Projects the people topic into MySQL people_profiles, a row replaced only by a newer version (deletes as tombstone rows)',
     entry: 'lambdas/people/handlers/sql-sink.ts',
-    memoryMb: 512,
-    timeoutSeconds: 60,
-    subscriptions: [sinkSubscription('people-sql-sink')],
-    uses: ['sql', 'cache', 'bus'],
-    produces: [deadLetterTopic.name],
-    metrics: ['SqlSinkLag', 'PeopleCacheWriteFailures'],
-  },
+    store: 'sql',
+    lagMetric: 'SqlSinkLag',
+  }),
 } satisfies Record<string, FunctionSpec>;
